@@ -105,6 +105,12 @@ class Engine {
 
  private:
   friend class Cluster;
+  // Raises the reachability event, its report and the modules' callbacks.
+  void node_event(Now now, int32_t cluster_id, int32_t node_id, bool up);
+  void diagnostic(std::string text);
+  // End of every input: routes recomputed where needed, events raised.
+  void settle(Now now);
+  bool module_in_cluster(const std::string& name, int32_t cluster_id) const;
   Cluster* find(int32_t cluster_id);
   const Cluster* find(int32_t cluster_id) const;
 
@@ -114,6 +120,9 @@ class Engine {
   std::vector<std::unique_ptr<Cluster>> clusters_;  // creation order
   std::deque<Transmit> transmits_;
   std::deque<Event> events_;
+  // Diagnostics are dropped beyond this many queued events so that a driver
+  // that does not poll cannot make memory grow without bound.
+  static constexpr std::size_t kMaxQueuedDiagnostics = 4096;
   ReportRing node_states_;
   struct Module {
     std::vector<int32_t> cluster_ids;
