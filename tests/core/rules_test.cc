@@ -1,0 +1,46 @@
+// Small pure rules of the core: update validation and URL parsing.
+#include <gtest/gtest.h>
+
+#include "cluster.h"
+
+namespace lc::core {
+namespace {
+
+TEST(rules, FirstUpdateIsAlwaysAccepted) {
+  SeqStamp s;
+  EXPECT_TRUE(accept_update(s, 5, 100));
+  EXPECT_EQ(s.seq, 5);
+}
+
+TEST(rules, OlderOrEqualSeqIsStale) {
+  SeqStamp s{5, 100};
+  EXPECT_FALSE(accept_update(s, 5, 200));
+  EXPECT_FALSE(accept_update(s, 4, 200));
+  EXPECT_TRUE(accept_update(s, 6, 50));
+}
+
+TEST(rules, RestartedOriginatorIsAcceptedThroughSeqZero) {
+  SeqStamp s{42, 100};
+  EXPECT_TRUE(accept_update(s, 0, 90));
+  EXPECT_EQ(s.seq, 0);
+  // Seq 0 again is stale unless its timestamp is newer.
+  EXPECT_FALSE(accept_update(s, 0, 90));
+  EXPECT_TRUE(accept_update(s, 0, 91));
+}
+
+TEST(rules, UrlHost) {
+  EXPECT_EQ(url_host("bin:127.0.0.1:5000"), "127.0.0.1");
+  EXPECT_EQ(url_host("bins:10.0.0.1:5556"), "10.0.0.1");
+  EXPECT_EQ(url_host("10.0.0.1:5555"), "10.0.0.1");
+  EXPECT_EQ(url_host("bin:[::1]:5000"), "::1");
+  EXPECT_EQ(url_host("bin:host.example:5000"), "host.example");
+  EXPECT_EQ(url_host("bin:10.0.0.1"), "10.0.0.1");
+  EXPECT_FALSE(url_host("udp:10.0.0.1:5060"));
+  EXPECT_FALSE(url_host("bin:10.0.0.1:99999"));
+  EXPECT_FALSE(url_host("bin::5000"));
+  EXPECT_FALSE(url_host("bin:[::1:5000"));
+  EXPECT_FALSE(url_host(""));
+}
+
+}  // namespace
+}  // namespace lc::core
