@@ -7,45 +7,6 @@
 
 namespace lc::core {
 
-namespace {
-
-bool is_port(std::string_view s) {
-  if (s.empty() || s.size() > 5) return false;
-  int v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-    v = v * 10 + (c - '0');
-  }
-  return v <= 65535;
-}
-
-}  // namespace
-
-// Accepted forms: [bin:|bins:]HOST[:PORT], HOST may be "[IPv6]". A URL
-// without protocol means bin; any other protocol is rejected (node_info.c).
-std::optional<std::string> url_host(std::string_view url) {
-  for (std::string_view proto : {"bins:", "bin:"}) {
-    if (url.starts_with(proto)) {
-      url.remove_prefix(proto.size());
-      break;
-    }
-  }
-  std::string_view host, rest;
-  if (url.starts_with("[")) {
-    auto close = url.find(']');
-    if (close == std::string_view::npos) return std::nullopt;
-    host = url.substr(1, close - 1);
-    rest = url.substr(close + 1);
-  } else {
-    auto colon = url.find(':');
-    host = url.substr(0, colon);
-    rest = colon == std::string_view::npos ? std::string_view{} : url.substr(colon);
-  }
-  if (host.empty()) return std::nullopt;
-  if (!rest.empty() && !(rest.starts_with(":") && is_port(rest.substr(1)))) return std::nullopt;
-  return std::string(host);
-}
-
 Cluster::Cluster(Engine& engine, const ClusterSpec& spec)
     : engine_(engine), id_(spec.cluster_id), local_(spec.local) {
   local_.node_id = engine.cfg_.my_node_id;

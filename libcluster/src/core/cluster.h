@@ -10,6 +10,7 @@
 
 #include "libcluster/core/engine.h"
 #include "libcluster/core/routing.h"
+#include "libcluster/core/url.h"
 #include "libcluster/wire/codec.h"
 #include "libcluster/wire/messages.h"
 
@@ -141,8 +142,5 @@ class Cluster {
   std::vector<Route> routes_;  // sorted by dst
 };
 
-// "bin:HOST:PORT" → HOST (brackets of an IPv6 literal removed); nothing if
-// the URL is malformed or names another protocol.
-std::optional<std::string> url_host(std::string_view url);
 
 }  // namespace lc::core

@@ -358,6 +358,12 @@ std::optional<std::string> Engine::my_sip_addr(int32_t cluster_id) const {
   return c->local().sip_addr;
 }
 
+std::optional<std::string> Engine::local_url(int32_t cluster_id) const {
+  const Cluster* c = find(cluster_id);
+  if (!c) return std::nullopt;
+  return c->local().url;
+}
+
 bool Engine::is_seed(int32_t cluster_id) const {
   const Cluster* c = find(cluster_id);
   return c && c->local().flags.starts_with("seed");

@@ -9,7 +9,7 @@ namespace lc::core {
 
 void Cluster::emit(const Node& dst, const wire::InternalBody& body) {
   wire::InternalMessage m{id_, local_.node_id, body, wire::kBinVersion};
-  engine_.transmits_.push_back(Transmit{dst.info.node_id, dst.info.url, 0, wire::encode(m)});
+  engine_.transmits_.push_back(Transmit{dst.info.node_id, dst.info.url, 0, wire::encode(m), id_});
 }
 
 void Cluster::send_ping(Now now, Node& n, bool req_node_list) {

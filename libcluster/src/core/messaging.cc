@@ -31,7 +31,7 @@ SendResult Cluster::route(Now now, int32_t dst, wire::Bytes bytes) {
   Node* h = find(*hop);
   assert(h);  // invariant: routes only name known nodes
   h->last_sent_ms = now.mono_ms;
-  engine_.transmits_.push_back(Transmit{h->info.node_id, h->info.url, 0, std::move(bytes)});
+  engine_.transmits_.push_back(Transmit{h->info.node_id, h->info.url, 0, std::move(bytes), id_});
   return SendResult::kSuccess;
 }
 
@@ -138,7 +138,7 @@ void Cluster::forward(Now now, int32_t dst, std::span<const uint8_t> raw, bool d
   }
   h->last_sent_ms = now.mono_ms;
   engine_.transmits_.push_back(
-      Transmit{h->info.node_id, h->info.url, 0, wire::Bytes(raw.begin(), raw.end())});
+      Transmit{h->info.node_id, h->info.url, 0, wire::Bytes(raw.begin(), raw.end()), id_});
 }
 
 void Cluster::on_extra(Now now, const PeerAddr& from, const wire::ExtraMessage& m,

@@ -140,7 +140,7 @@ void Cluster::flood(Now, const wire::InternalMessage& m, const wire::Path& path)
     const Node* d = find(id);
     if (!d) continue;
     if (bytes.empty()) bytes = wire::encode(copy);
-    engine_.transmits_.push_back(Transmit{id, d->info.url, 0, bytes});
+    engine_.transmits_.push_back(Transmit{id, d->info.url, 0, bytes, id_});
   }
 }
 
@@ -241,7 +241,7 @@ void Cluster::handle_unknown_source(Now now, const PeerAddr& from,
   if (engine_.cfg_.db_mode) return;
   if (std::holds_alternative<wire::Ping>(m.body)) {
     wire::InternalMessage reply{id_, local_.node_id, wire::UnknownId{}, wire::kBinVersion};
-    engine_.transmits_.push_back(Transmit{0, "", from.conn_id, wire::encode(reply)});
+    engine_.transmits_.push_back(Transmit{0, "", from.conn_id, wire::encode(reply), id_});
     return;
   }
   const auto* d = std::get_if<wire::NodeDescription>(&m.body);

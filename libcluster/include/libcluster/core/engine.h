@@ -91,6 +91,8 @@ class Engine {
   std::optional<NodeView> get_next_hop(int32_t cluster_id, int32_t node_id) const;
   bool check_addr(int32_t cluster_id, std::string_view ip, AddrType type) const;
   std::optional<std::string> my_sip_addr(int32_t cluster_id) const;
+  // The local node's URL in a cluster (outgoing connections start from its IP).
+  std::optional<std::string> local_url(int32_t cluster_id) const;
   bool is_seed(int32_t cluster_id) const;
 
   // ---- inspection (MI) ----

@@ -83,6 +83,8 @@ struct Transmit {
   std::string url;           // empty when replying on a connection
   uint64_t reply_conn_id = 0;
   wire::Bytes bytes;
+  // The cluster whose local URL the connection must originate from.
+  int32_t cluster_id = 0;
 };
 
 // clusterer_send_ret (topology.md §10.1).
