@@ -397,3 +397,25 @@ TEST(engine, SeveralClustersKeepSeparateTopologies) {
 
 }  // namespace
 }  // namespace lc::core::test
+
+namespace lc::core::test {
+namespace {
+
+TEST(engine, KeepsWorkingAfterBeingMoved) {
+  Engine a(capture_config(1), {cluster_of(1, 1, {2})}, Now{0, 1});
+  a.on_tick(Now{0, 1});
+  Engine b = std::move(a);
+  std::vector<Engine> many;
+  many.push_back(std::move(b));
+  many.reserve(16);  // reallocation moves it again
+  Engine& e = many[0];
+  while (e.poll_transmit()) {
+  }
+  e.on_packet(Now{10, 1}, PeerAddr{1, "127.0.0.1"},
+              wire::encode(wire::InternalMessage{1, 2, wire::Pong{}, wire::kBinVersion}));
+  EXPECT_TRUE(e.poll_transmit().has_value()) << "FULL_TOP_UPDATE after link up";
+  EXPECT_TRUE(e.get_next_hop(1, 2).has_value());
+}
+
+}  // namespace
+}  // namespace lc::core::test

@@ -8,7 +8,7 @@
 namespace lc::core {
 
 Cluster::Cluster(Engine& engine, const ClusterSpec& spec)
-    : engine_(engine), id_(spec.cluster_id), local_(spec.local) {
+    : engine_(&engine), id_(spec.cluster_id), local_(spec.local) {
   local_.node_id = engine.cfg_.my_node_id;
   for (const auto& info : spec.nodes) add_node(info);
   for (auto& n : nodes_)
@@ -44,7 +44,7 @@ void Cluster::settle(Now now) {
     dirty_ = false;
     routes_.clear();
     if (local_.enabled) {
-      if (engine_.cfg_.enable_rerouting) {
+      if (engine_->cfg_.enable_rerouting) {
         std::vector<GraphNode> graph;
         graph.reserve(nodes_.size() + 1);
         graph.push_back(GraphNode{local_.node_id, local_.priority, local_neighbours_});
@@ -63,7 +63,7 @@ void Cluster::settle(Now now) {
     const bool up = reachable(n.info.node_id);
     if (up == n.reported_up) continue;
     n.reported_up = up;
-    engine_.node_event(now, id_, n.info.node_id, up);
+    engine_->node_event(now, id_, n.info.node_id, up);
   }
 }
 
@@ -118,13 +118,13 @@ CommandResult Cluster::set_status(Now now, int32_t node_id, bool enabled) {
 }
 
 CommandResult Cluster::remove_node(Now now, int32_t node_id) {
-  if (engine_.cfg_.db_mode) return CommandResult::kNotAllowed;
+  if (engine_->cfg_.db_mode) return CommandResult::kNotAllowed;
   if (!find(node_id)) return CommandResult::kUnknownNode;
   // One routed copy per enabled node, the target included; failures are
   // only logged, as in OpenSIPS.
   SendResult r = broadcast_extra(now, wire::RemoveNode{node_id}, NodeMatch::kAny);
   if (r != SendResult::kSuccess)
-    engine_.diagnostic("cluster " + std::to_string(id_) + ": REMOVE_NODE for node " +
+    engine_->diagnostic("cluster " + std::to_string(id_) + ": REMOVE_NODE for node " +
                        std::to_string(node_id) + " not sent to every node (" +
                        std::string(send_result_name(r)) + ")");
   erase_node(now, node_id);

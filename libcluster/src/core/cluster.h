@@ -56,6 +56,7 @@ class Cluster {
  public:
   Cluster(Engine& engine, const ClusterSpec& spec);
 
+  void rebind(Engine& engine) { engine_ = &engine; }
   int32_t id() const { return id_; }
   const NodeInfo& local() const { return local_; }
   bool local_enabled() const { return local_.enabled; }
@@ -131,7 +132,7 @@ class Cluster {
   void mark_dirty() { dirty_ = true; }
   std::vector<wire::CapBlock> cap_blocks(int32_t exclude_node) const;
 
-  Engine& engine_;
+  Engine* engine_;  // the owner; re-pointed when the Engine moves
   int32_t id_;
   NodeInfo local_;
   std::vector<Node> nodes_;  // insertion order

@@ -97,8 +97,21 @@ Engine::Engine(Config cfg, std::vector<ClusterSpec> clusters, Now now) : cfg_(st
 }
 
 Engine::~Engine() = default;
-Engine::Engine(Engine&&) noexcept = default;
-Engine& Engine::operator=(Engine&&) noexcept = default;
+// Clusters point back at their engine, so a move re-points them.
+Engine::Engine(Engine&& other) noexcept { *this = std::move(other); }
+
+Engine& Engine::operator=(Engine&& other) noexcept {
+  cfg_ = std::move(other.cfg_);
+  heartbeat_period_ms_ = other.heartbeat_period_ms_;
+  next_heartbeat_ms_ = other.next_heartbeat_ms_;
+  clusters_ = std::move(other.clusters_);
+  transmits_ = std::move(other.transmits_);
+  events_ = std::move(other.events_);
+  node_states_ = std::move(other.node_states_);
+  modules_ = std::move(other.modules_);
+  for (auto& c : clusters_) c->rebind(*this);
+  return *this;
+}
 
 Cluster* Engine::find(int32_t cluster_id) {
   for (auto& c : clusters_)

@@ -9,7 +9,7 @@ namespace lc::core {
 
 void Cluster::emit(const Node& dst, const wire::InternalBody& body) {
   wire::InternalMessage m{id_, local_.node_id, body, wire::kBinVersion};
-  engine_.transmits_.push_back(Transmit{dst.info.node_id, dst.info.url, 0, wire::encode(m), id_});
+  engine_->transmits_.push_back(Transmit{dst.info.node_id, dst.info.url, 0, wire::encode(m), id_});
 }
 
 void Cluster::send_ping(Now now, Node& n, bool req_node_list) {
@@ -28,7 +28,7 @@ void Cluster::heartbeat(Now now) {
 // Sends are asynchronous (they succeed when handed to the driver); a failure
 // reported later through on_send_failed takes the "failed" branches.
 void Cluster::heartbeat_node(Now now, Node& n) {
-  const Config& cfg = engine_.cfg_;
+  const Config& cfg = engine_->cfg_;
   const int64_t timeout = cfg.ping_timeout_ms;
   const int64_t since_ping = now.mono_ms - n.last_ping_ms;
   const int64_t since_sent = now.mono_ms - n.last_sent_ms;
@@ -136,7 +136,7 @@ void Cluster::handle_ping(Now now, const PeerAddr&, Node& n, const wire::Ping& m
 }
 
 void Cluster::handle_pong(Now now, Node& n, const wire::Pong& m) {
-  const int64_t timeout = engine_.cfg_.ping_timeout_ms;
+  const int64_t timeout = engine_->cfg_.ping_timeout_ms;
   const int64_t prev_recv = n.last_recv_ms;
   const bool had_prev = n.ever_received;
   n.last_pong_ms = now.mono_ms;

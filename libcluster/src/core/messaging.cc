@@ -31,7 +31,7 @@ SendResult Cluster::route(Now now, int32_t dst, wire::Bytes bytes) {
   Node* h = find(*hop);
   assert(h);  // invariant: routes only name known nodes
   h->last_sent_ms = now.mono_ms;
-  engine_.transmits_.push_back(Transmit{h->info.node_id, h->info.url, 0, std::move(bytes), id_});
+  engine_->transmits_.push_back(Transmit{h->info.node_id, h->info.url, 0, std::move(bytes), id_});
   return SendResult::kSuccess;
 }
 
@@ -127,17 +127,17 @@ void Cluster::forward(Now now, int32_t dst, std::span<const uint8_t> raw, bool d
   }
   Node* h = hop ? find(*hop) : nullptr;
   if (!h) {
-    engine_.diagnostic("cluster " + std::to_string(id_) + ": no route to forward a packet to node " +
+    engine_->diagnostic("cluster " + std::to_string(id_) + ": no route to forward a packet to node " +
                        std::to_string(dst));
     if (module) {
       wire::ModulePacket p = *module;
-      engine_.events_.push_back(
+      engine_->events_.push_back(
           ModuleEvent{p.capability, ModuleEventKind::kRouteFailed, id_, dst, std::move(p)});
     }
     return;
   }
   h->last_sent_ms = now.mono_ms;
-  engine_.transmits_.push_back(
+  engine_->transmits_.push_back(
       Transmit{h->info.node_id, h->info.url, 0, wire::Bytes(raw.begin(), raw.end()), id_});
 }
 
@@ -153,7 +153,7 @@ void Cluster::on_extra(Now now, const PeerAddr& from, const wire::ExtraMessage& 
   if (!n->info.enabled) return;
   if (n->link == LinkState::kDown) restart_pinging(now, *n);
   if (m.trailer.dst_node_id != local_.node_id) {
-    if (engine_.cfg_.enable_rerouting) forward(now, m.trailer.dst_node_id, raw, false, nullptr);
+    if (engine_->cfg_.enable_rerouting) forward(now, m.trailer.dst_node_id, raw, false, nullptr);
     return;
   }
   deliver_extra(now, src, m.body);
@@ -173,19 +173,19 @@ void Cluster::on_module(Now now, const PeerAddr& from, const wire::ModulePacket&
   if (!registered) return;
   if (n->link == LinkState::kDown) restart_pinging(now, *n);
   if (m.trailer.dst_node_id != local_.node_id) {
-    forward(now, m.trailer.dst_node_id, raw, !engine_.cfg_.enable_rerouting, &m);
+    forward(now, m.trailer.dst_node_id, raw, !engine_->cfg_.enable_rerouting, &m);
     return;
   }
-  engine_.events_.push_back(ModuleEvent{m.capability, ModuleEventKind::kRecvMsg, id_, src, m});
+  engine_->events_.push_back(ModuleEvent{m.capability, ModuleEventKind::kRecvMsg, id_, src, m});
 }
 
 void Cluster::deliver_extra(Now now, int32_t src, const wire::ExtraBody& body) {
   if (const auto* g = std::get_if<wire::GenericMsg>(&body)) {
-    engine_.events_.push_back(GenericReceived{id_, src, g->req_like != 0, g->msg, g->tag});
+    engine_->events_.push_back(GenericReceived{id_, src, g->req_like != 0, g->msg, g->tag});
   } else if (const auto* mi = std::get_if<wire::MiCmd>(&body)) {
-    engine_.events_.push_back(MiCommandReceived{id_, src, mi->cmd_name, mi->params});
+    engine_->events_.push_back(MiCommandReceived{id_, src, mi->cmd_name, mi->params});
   } else if (const auto* r = std::get_if<wire::RemoveNode>(&body)) {
-    if (engine_.cfg_.db_mode) return;
+    if (engine_->cfg_.db_mode) return;
     if (r->target_node_id == local_.node_id)
       disable_local(now);
     else
@@ -193,7 +193,7 @@ void Cluster::deliver_extra(Now now, int32_t src, const wire::ExtraBody& body) {
   } else {
     // SYNC_REQ/SYNC/SYNC_END/SHTAG_ACTIVE belong to the capability and
     // sharing-tag layers.
-    engine_.diagnostic("cluster " + std::to_string(id_) + ": ignoring " +
+    engine_->diagnostic("cluster " + std::to_string(id_) + ": ignoring " +
                        std::string(wire::msg_type_name(wire::type_of(body))) + " from node " +
                        std::to_string(src));
   }

@@ -53,12 +53,12 @@ void Cluster::erase_node(Now now, int32_t node_id) {
   if (n->link == LinkState::kUp) set_link(now, *n, LinkState::kDown, false);
   if (n->reported_up) {
     n->reported_up = false;
-    engine_.node_event(now, id_, node_id, false);
+    engine_->node_event(now, id_, node_id, false);
   }
   for (auto& other : nodes_) set_adjacency(other, node_id, false);
   nodes_.erase(nodes_.begin() + (n - nodes_.data()));
   mark_dirty();
-  engine_.events_.push_back(NodeRemoved{id_, node_id});
+  engine_->events_.push_back(NodeRemoved{id_, node_id});
 }
 
 // ---------------------------------------------------------------- sending
@@ -98,7 +98,7 @@ void Cluster::send_full_top(Now now, Node& dst) {
 std::vector<wire::CapBlock> Cluster::cap_blocks(int32_t exclude_node) const {
   std::vector<wire::CapBlock> blocks;
   wire::CapBlock mine{local_.node_id, {}};
-  for (const auto& [name, mod] : engine_.modules_)
+  for (const auto& [name, mod] : engine_->modules_)
     if (contains(mod.cluster_ids, id_)) mine.caps.push_back(wire::CapState{name, 1});
   if (!mine.caps.empty()) blocks.push_back(std::move(mine));
   for (auto it = nodes_.rbegin(); it != nodes_.rend(); ++it) {
@@ -140,7 +140,7 @@ void Cluster::flood(Now, const wire::InternalMessage& m, const wire::Path& path)
     const Node* d = find(id);
     if (!d) continue;
     if (bytes.empty()) bytes = wire::encode(copy);
-    engine_.transmits_.push_back(Transmit{id, d->info.url, 0, bytes, id_});
+    engine_->transmits_.push_back(Transmit{id, d->info.url, 0, bytes, id_});
   }
 }
 
@@ -166,7 +166,7 @@ void Cluster::handle_full_top(Now now, Node& origin, const wire::FullTopUpdate& 
 
   // Unknown nodes described anywhere in the update are learned first, so
   // that neighbour lists naming them can be applied in the same pass.
-  if (!engine_.cfg_.db_mode) {
+  if (!engine_->cfg_.db_mode) {
     for (const auto& e : m.entries) {
       if (!e.descr || e.node_id == local_.node_id || e.node_id < 1 || find(e.node_id)) continue;
       if (!url_host(e.descr->url)) continue;
@@ -177,7 +177,7 @@ void Cluster::handle_full_top(Now now, Node& origin, const wire::FullTopUpdate& 
       info.priority = e.descr->priority;
       info.no_ping_retries = e.descr->no_ping_retries;
       add_node(info);
-      engine_.events_.push_back(NodeAdded{id_, info.node_id, info.url});
+      engine_->events_.push_back(NodeAdded{id_, info.node_id, info.url});
     }
   }
 
@@ -238,10 +238,10 @@ void Cluster::handle_cap_update(Now now, Node& origin, const wire::CapUpdate& m)
 // Packets from a node id we do not know (bin_rcv_cl_packets step 3).
 void Cluster::handle_unknown_source(Now now, const PeerAddr& from,
                                     const wire::InternalMessage& m) {
-  if (engine_.cfg_.db_mode) return;
+  if (engine_->cfg_.db_mode) return;
   if (std::holds_alternative<wire::Ping>(m.body)) {
     wire::InternalMessage reply{id_, local_.node_id, wire::UnknownId{}, wire::kBinVersion};
-    engine_.transmits_.push_back(Transmit{0, "", from.conn_id, wire::encode(reply), id_});
+    engine_->transmits_.push_back(Transmit{0, "", from.conn_id, wire::encode(reply), id_});
     return;
   }
   const auto* d = std::get_if<wire::NodeDescription>(&m.body);
@@ -253,7 +253,7 @@ void Cluster::handle_unknown_source(Now now, const PeerAddr& from,
   info.priority = d->descr.priority;
   info.no_ping_retries = d->descr.no_ping_retries;
   add_node(info);
-  engine_.events_.push_back(NodeAdded{id_, info.node_id, info.url});
+  engine_->events_.push_back(NodeAdded{id_, info.node_id, info.url});
   flood(now, m, d->path);
 }
 
@@ -265,7 +265,7 @@ void Cluster::on_internal(Now now, const PeerAddr& from, const wire::InternalMes
     return;
   }
   if (!ip_known(from.ip)) {
-    engine_.diagnostic("cluster " + std::to_string(id_) + ": packet from node " +
+    engine_->diagnostic("cluster " + std::to_string(id_) + ": packet from node " +
                        std::to_string(m.src_node_id) + " came from unknown IP " + from.ip);
     return;
   }
