@@ -148,16 +148,17 @@ TEST(engine, RelayRouteAndEventsFollowLinkState) {
   Harness h(capture_config(1), {cluster_of(1, 1, {2, 3})});
   h.tick(0);
   h.packet(10, pong_from(1, 2));
-  // Node 2 says it is linked to 3, and 3 to 2: 3 is reachable via 2.
-  h.packet(20, wire::InternalMessage{1, 2, wire::LsUpdate{0, 1, 3, 0, {2}}, wire::kBinVersion});
-  Output o = h.packet(21, wire::InternalMessage{1, 3, wire::LsUpdate{0, 1, 2, 0, {3, 2}},
-                                                wire::kBinVersion}, "127.0.0.1");
+  // Node 2 says it is linked to 3: 3 is reachable via 2.
+  Output o = h.packet(20, wire::InternalMessage{1, 2, wire::LsUpdate{0, 1, 3, 0, {2}}, wire::kBinVersion});
   auto hop = h.engine().get_next_hop(1, 3);
   ASSERT_TRUE(hop);
   EXPECT_EQ(hop->node_id, 2);
   ASSERT_EQ(o.node_events().size(), 1u);
   EXPECT_EQ(o.node_events()[0].node_id, 3);
   EXPECT_TRUE(o.node_events()[0].up);
+  // 3 confirms the link from its side: nothing changes.
+  o = h.packet(21, wire::InternalMessage{1, 3, wire::LsUpdate{0, 1, 2, 0, {3, 2}}, wire::kBinVersion});
+  EXPECT_TRUE(o.node_events().empty());
   // A generic message to 3 goes to the relay with dst 3 in the trailer.
   EXPECT_EQ(h.engine().send_generic(h.at(30), 1, 3, true, "t", "m"), SendResult::kSuccess);
   o = h.drain();
@@ -167,11 +168,16 @@ TEST(engine, RelayRouteAndEventsFollowLinkState) {
   // Stale LS_UPDATE (same seq) is neither applied nor flooded.
   o = h.packet(40, wire::InternalMessage{1, 2, wire::LsUpdate{0, 1, 3, 1, {2}}, wire::kBinVersion});
   EXPECT_TRUE(h.engine().get_next_hop(1, 3));
-  // The real Down update removes the route and raises DOWN.
-  o = h.packet(41, wire::InternalMessage{1, 2, wire::LsUpdate{1, 2, 3, 1, {2}}, wire::kBinVersion});
+  // 3 itself denies the link (2's claim is now one-sided): no route, DOWN.
+  o = h.packet(41, wire::InternalMessage{1, 3, wire::LsUpdate{1, 2, 2, 1, {3, 2}}, wire::kBinVersion});
   EXPECT_FALSE(h.engine().get_next_hop(1, 3));
   ASSERT_EQ(o.node_events().size(), 1u);
   EXPECT_FALSE(o.node_events()[0].up);
+  // 3 relinks, then 2 reports the link down: no route either.
+  h.packet(42, wire::InternalMessage{1, 3, wire::LsUpdate{2, 3, 2, 0, {3, 2}}, wire::kBinVersion});
+  EXPECT_TRUE(h.engine().get_next_hop(1, 3));
+  o = h.packet(43, wire::InternalMessage{1, 2, wire::LsUpdate{1, 2, 3, 1, {2}}, wire::kBinVersion});
+  EXPECT_FALSE(h.engine().get_next_hop(1, 3));
 }
 
 TEST(engine, ReroutingOffUsesDirectLinksOnly) {
@@ -218,21 +224,30 @@ TEST(engine, ConnectionResetOfADeadPeerTakesTheLinkDownAfterPingTimeout) {
   EXPECT_NE(h.link(1, 2), LinkState::kUp);
 }
 
-TEST(engine, SendFailureLeavesUpAndEndsDown) {
+TEST(engine, SendFailureTakesTheLinkDownAtOnce) {
   Harness h = up_pair_of_three();
   h.engine().on_send_failed(h.at(100), 2);
   Output o = h.drain();
-  EXPECT_EQ(h.link(1, 2), LinkState::kRetrySendFail);
+  EXPECT_EQ(h.link(1, 2), LinkState::kDown);
+  ASSERT_EQ(o.node_events().size(), 1u);
+  EXPECT_FALSE(o.node_events()[0].up);
   // LS_UPDATE(Down) about 2 goes to 3.
   auto to3 = internal_to(o, 3);
   ASSERT_EQ(to3.size(), 1u);
   EXPECT_EQ(std::get<wire::LsUpdate>(to3[0].body).new_state, wire::kWireLinkDown);
-  for (int i = 0; i < 6 && h.link(1, 2) != LinkState::kDown; ++i) {
-    h.tick(500 + 500 * i);
-    h.engine().on_send_failed(h.at(501 + 500 * i), 2);
-    h.drain();
-  }
-  EXPECT_EQ(h.link(1, 2), LinkState::kDown);
+  // Re-probed node_timeout (3 s) after the failure, or at once on its PING.
+  EXPECT_FALSE(pinged(h.tick(3000), 2));
+  EXPECT_TRUE(pinged(h.tick(3500), 2));
+}
+
+TEST(engine, PingFromAFailedNodeBringsItBackWithoutWaiting) {
+  Harness h = up_pair_of_three();
+  h.engine().on_send_failed(h.at(100), 2);
+  h.drain();
+  Output o = h.packet(400, wire::InternalMessage{1, 2, wire::Ping{1}, wire::kBinVersion});
+  EXPECT_TRUE(pinged(o, 2));
+  h.packet(410, pong_from(1, 2));
+  EXPECT_EQ(h.link(1, 2), LinkState::kUp);
 }
 
 TEST(engine, DisablingTheLocalNodeSilencesIt) {

@@ -19,13 +19,21 @@ TEST(rules, OlderOrEqualSeqIsStale) {
   EXPECT_TRUE(accept_update(s, 6, 50));
 }
 
-TEST(rules, RestartedOriginatorIsAcceptedThroughSeqZero) {
+TEST(rules, RestartedOriginatorIsAcceptedThroughANewerSeqZero) {
   SeqStamp s{42, 100};
-  EXPECT_TRUE(accept_update(s, 0, 90));
+  EXPECT_TRUE(accept_update(s, 0, 101));
   EXPECT_EQ(s.seq, 0);
   // Seq 0 again is stale unless its timestamp is newer.
+  EXPECT_FALSE(accept_update(s, 0, 101));
+  EXPECT_TRUE(accept_update(s, 0, 102));
+}
+
+TEST(rules, OldSeqZeroStillTravellingIsStale) {
+  // OpenSIPS would accept it (stored seq is not 0) and roll back to 0.
+  SeqStamp s{42, 100};
+  EXPECT_FALSE(accept_update(s, 0, 100));
   EXPECT_FALSE(accept_update(s, 0, 90));
-  EXPECT_TRUE(accept_update(s, 0, 91));
+  EXPECT_EQ(s.seq, 42);
 }
 
 TEST(rules, UrlHost) {

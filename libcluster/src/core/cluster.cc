@@ -47,9 +47,9 @@ void Cluster::settle(Now now) {
       if (engine_->cfg_.enable_rerouting) {
         std::vector<GraphNode> graph;
         graph.reserve(nodes_.size() + 1);
-        graph.push_back(GraphNode{local_.node_id, local_.priority, local_neighbours_});
+        graph.push_back(GraphNode{local_.node_id, local_.priority, local_neighbours_, true});
         for (const auto& n : nodes_)
-          graph.push_back(GraphNode{n.info.node_id, n.info.priority, n.adjacency});
+          graph.push_back(GraphNode{n.info.node_id, n.info.priority, n.adjacency, n.own_view});
         routes_ = compute_routes(graph);
       } else {
         // Rerouting off: direct Up links only (docs/decisions.md).

@@ -45,6 +45,7 @@ struct Node {
   int64_t last_recv_ms = 0;
   bool ever_received = false;
   std::vector<int32_t> adjacency;     // as advertised by the node, newest first
+  bool own_view = false;  // adjacency came from the node itself at least once
   std::vector<int32_t> pong_list;     // node ids it listed in its last PONG
   SeqStamp ls, top, cap;
   std::vector<RemoteCap> caps;

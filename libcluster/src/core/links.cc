@@ -179,28 +179,19 @@ void Cluster::on_connection_reset(Now now, int32_t node_id) {
   n->resync_on_pong = true;
 }
 
-// An asynchronous send failure takes the "failed" branch of the row that
-// sent the packet (the ping was never delivered).
+// The transport could not deliver to the node: its connection was refused
+// or a write failed. That is proof enough: the link goes Down at once (with
+// LS_UPDATE(Down) if it was Up) and is re-probed node_timeout later, or as
+// soon as the node pings us. Waiting for ping retries would only delay the
+// failover (docs/decisions.md L1).
 void Cluster::on_send_failed(Now now, int32_t node_id) {
   Node* n = find(node_id);
   if (!n || !local_.enabled || !n->info.enabled) return;
-  const int32_t npr = n->info.no_ping_retries;
-  switch (n->link) {
-    case LinkState::kUp:
-    case LinkState::kRestarted:
-      n->retries_left = npr;
-      set_link(now, *n, npr == 0 ? LinkState::kDown : LinkState::kRetrySendFail, true);
-      return;
-    case LinkState::kRetrying:
-    case LinkState::kRetrySendFail:
-      set_link(now, *n, n->retries_left == 0 ? LinkState::kDown : LinkState::kRetrySendFail,
-               true);
-      return;
-    case LinkState::kDown:
-    case LinkState::kRestartPinging:
-    case LinkState::kTemp:
-      return;
-  }
+  if (n->link == LinkState::kDown) return;
+  n->retries_left = 0;
+  n->last_ping_ms = now.mono_ms;
+  n->resync_on_pong = false;
+  set_link(now, *n, LinkState::kDown, true);
 }
 
 }  // namespace lc::core

@@ -8,7 +8,11 @@
 namespace lc::core {
 
 bool accept_update(SeqStamp& stored, int32_t seq, int32_t ts) {
-  if (seq == 0 && stored.seq == 0 && ts <= stored.ts) return false;
+  // OpenSIPS rejects a seq-0 update only over a stored seq 0; we reject it
+  // over any stored seq unless it is newer, because copies of a node's first
+  // updates still travelling the cluster would otherwise roll the stored seq
+  // back and let every later update in again (docs/decisions.md T1).
+  if (seq == 0 && stored.seq >= 0 && ts <= stored.ts) return false;
   if (seq != 0 && seq <= stored.seq) return false;
   stored = SeqStamp{seq, ts};
   return true;
@@ -148,6 +152,7 @@ void Cluster::flood(Now, const wire::InternalMessage& m, const wire::Path& path)
 
 void Cluster::handle_ls_update(Now now, Node& origin, const wire::LsUpdate& m) {
   if (!accept_update(origin.ls, m.seq_no, m.timestamp)) return;
+  origin.own_view = true;
   const bool up = m.new_state != wire::kWireLinkDown;
   if (m.neigh_id == local_.node_id) {
     // The originator's view of our common link disagrees with ours: re-probe.
@@ -187,7 +192,10 @@ void Cluster::handle_full_top(Now now, Node& origin, const wire::FullTopUpdate& 
     Node* x = find(e.node_id);
     if (!x) continue;
     if (i == 0) {
-      x->ls = SeqStamp{e.ls_seq_no, e.ls_timestamp};  // entry 0 is trusted
+      // Entry 0 is trusted. Its timestamp is always 0 (OpenSIPS never records
+      // its own), so the newest timestamp seen is kept for the rule above.
+      x->ls = SeqStamp{e.ls_seq_no, std::max(x->ls.ts, e.ls_timestamp)};
+      x->own_view = true;
     } else if (!accept_update(x->ls, e.ls_seq_no, e.ls_timestamp)) {
       continue;
     }

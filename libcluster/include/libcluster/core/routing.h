@@ -1,8 +1,9 @@
 // Next-hop computation over a link-state graph. Pure: the same graph always
 // gives the same table. Rule (docs/decisions.md): a direct Up link wins;
 // otherwise the fewest-hops path, ties broken by the first hop's lower
-// priority value, then its lower node id. An edge X-Y between two remote
-// nodes is used only when both X and Y advertise it (two-way check).
+// priority value, then its lower node id. Edges are directed, as advertised
+// ("X reaches Y"); an edge X->Y is not used when Y's own advertisement is
+// known and does not list X (Y denies the link).
 #pragma once
 
 #include <cstdint>
@@ -17,6 +18,9 @@ struct GraphNode {
   // For the local node: nodes its direct link is Up with. For remote nodes:
   // the adjacency they advertised.
   std::vector<int32_t> neighbours;
+  // The neighbours come from the node itself (not only from third parties),
+  // so a link it does not list is a link it denies.
+  bool authoritative = false;
 };
 
 struct Route {

@@ -1,0 +1,49 @@
+#include "libcluster/mi/events.h"
+
+namespace lc::mi {
+
+namespace {
+
+Json notification(std::string_view method, Json params) {
+  Json j;
+  j["jsonrpc"] = "2.0";
+  j["method"] = std::string(method);
+  j["params"] = std::move(params);
+  return j;
+}
+
+Json node_state_params(const core::NodeStateChanged& e) {
+  Json p;
+  p["cluster_id"] = e.cluster_id;
+  p["node_id"] = e.node_id;
+  p["new_state"] = e.up ? 1 : 0;
+  return p;
+}
+
+Json generic_params(const core::GenericReceived& e) {
+  Json p;
+  p["cluster_id"] = e.cluster_id;
+  p["src_id"] = e.src_id;
+  p["msg"] = e.msg;
+  p["tag"] = e.tag;
+  return p;
+}
+
+}  // namespace
+
+std::optional<std::string_view> event_name(const core::Event& e) {
+  if (std::holds_alternative<core::NodeStateChanged>(e)) return kEventNodeStateChanged;
+  if (const auto* g = std::get_if<core::GenericReceived>(&e))
+    return g->request ? kEventReqReceived : kEventRplReceived;
+  return std::nullopt;
+}
+
+std::optional<Json> event_notification(const core::Event& e) {
+  auto name = event_name(e);
+  if (!name) return std::nullopt;
+  if (const auto* n = std::get_if<core::NodeStateChanged>(&e))
+    return notification(*name, node_state_params(*n));
+  return notification(*name, generic_params(std::get<core::GenericReceived>(e)));
+}
+
+}  // namespace lc::mi

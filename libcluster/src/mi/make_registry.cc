@@ -1,0 +1,25 @@
+#include "commands.h"
+
+namespace lc::mi {
+
+Expected<int32_t, MiError> positive_int(const Params& p, std::string_view name) {
+  auto v = p.get_int(name);
+  if (!v) return v;
+  if (*v < 1) return unexpected(bad_value(name));
+  return v;
+}
+
+Param cluster_id_param() { return Param{"cluster_id", ParamType::kInt, "cluster id"}; }
+
+Registry make_clusterer_registry() {
+  Registry r;
+  // Core first, as OpenSIPS registers them before any module.
+  add_core_commands(r);
+  add_clusterer_commands(r);
+  add_script_commands(r);
+  r.status_reports().add_group("clusterer");
+  r.status_reports().add_identifier("clusterer", node_states_identifier());
+  return r;
+}
+
+}  // namespace lc::mi

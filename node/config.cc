@@ -1,0 +1,313 @@
+#include "node/config.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/un.h>
+
+#include <algorithm>
+#include <array>
+#include <tuple>
+#include <utility>
+
+#include "libcluster/core/engine.h"
+#include "node/config_addr.h"
+#include "node/config_cli.h"
+#include "node/config_nodes.h"
+#include "node/config_values.h"
+
+namespace lc::node {
+
+namespace {
+
+using detail::key_error;
+using detail::Settings;
+
+using Step = std::optional<ConfigError> (*)(const Settings&, NodeConfig&);
+
+ConfigError missing(std::string key, const std::string& problem) {
+  std::string message = key + " is not set: " + problem;
+  return ConfigError{std::move(key), "", std::move(message)};
+}
+
+Expected<int32_t, ConfigError> int_setting(const Settings& s, std::string_view key) {
+  const std::string& text = s.scalar(key);
+  auto v = detail::parse_decimal(detail::trim(text));
+  if (!v) return unexpected(key_error(key, text, "not a decimal integer"));
+  return *v;
+}
+
+Expected<bool, ConfigError> switch_setting(const Settings& s, std::string_view key) {
+  const std::string& text = s.scalar(key);
+  auto v = detail::parse_switch(detail::trim(text));
+  if (!v) return unexpected(key_error(key, text, "expected 0 or 1 (or true/false)"));
+  return *v;
+}
+
+// OpenSIPS starts anyway with the default, after a warning (topology.md §1).
+int32_t corrected(const Settings& s, std::string_view key, int32_t value, int32_t min,
+                  NodeConfig& cfg) {
+  if (value >= min) return value;
+  const std::string_view fallback = detail::default_value(key);
+  cfg.warnings.push_back(key_error(key, s.scalar(key),
+                                   "must be >= " + std::to_string(min) + ", using the default " +
+                                       std::string(fallback))
+                             .message);
+  return *detail::parse_decimal(fallback);
+}
+
+std::optional<ConfigError> read_identity(const Settings& s, NodeConfig& cfg) {
+  if (detail::trim(s.scalar("my_node_id")).empty())
+    return missing("my_node_id", "every node needs an id >= 1 (--my_node_id N)");
+  auto id = int_setting(s, "my_node_id");
+  if (!id) return id.error();
+  if (*id < 1) return key_error("my_node_id", s.scalar("my_node_id"), "must be >= 1");
+  cfg.core.my_node_id = *id;
+  return std::nullopt;
+}
+
+// The *_col keys and the names they hold (const or not, as `c`).
+template <typename Columns>
+auto column_fields(Columns& c) {
+  return std::array{
+      std::pair{std::string_view("id_col"), &c.id},
+      std::pair{std::string_view("cluster_id_col"), &c.cluster_id},
+      std::pair{std::string_view("node_id_col"), &c.node_id},
+      std::pair{std::string_view("url_col"), &c.url},
+      std::pair{std::string_view("state_col"), &c.state},
+      std::pair{std::string_view("no_ping_retries_col"), &c.no_ping_retries},
+      std::pair{std::string_view("priority_col"), &c.priority},
+      std::pair{std::string_view("sip_addr_col"), &c.sip_addr},
+      std::pair{std::string_view("flags_col"), &c.flags},
+      std::pair{std::string_view("description_col"), &c.description},
+  };
+}
+
+// The column names double as my_node_info/neighbor_node_info property keys,
+// which are split at ',' and '=' and trimmed: such characters cannot work.
+std::optional<ConfigError> read_columns(const Settings& s, NodeConfig& cfg) {
+  const auto cols = column_fields(cfg.db.columns);
+  for (auto [key, target] : cols) {
+    const std::string& name = s.scalar(key);
+    if (name.empty() || name.find_first_of(",= \t\r\n") != std::string::npos)
+      return key_error(key, name, "a column name must be non-empty, without ',', '=' or spaces");
+    *target = name;
+  }
+  for (auto a = cols.begin(); a != cols.end(); ++a)
+    for (auto b = cols.begin(); b != a; ++b)
+      if (*a->second == *b->second)
+        return key_error(a->first, *a->second, "same name as " + std::string(b->first));
+  return std::nullopt;
+}
+
+std::optional<ConfigError> read_database(const Settings& s, NodeConfig& cfg) {
+  auto db_mode = int_setting(s, "db_mode");
+  if (!db_mode) return db_mode.error();
+  cfg.core.db_mode = *db_mode != 0;
+  cfg.db.url = s.scalar("db_url");
+  cfg.db.table = s.scalar("db_table");
+  if (cfg.core.db_mode && cfg.db.url.empty())
+    return missing("db_url", "required when db_mode is " + s.scalar("db_mode") +
+                                 " (use db_mode 0 to list the nodes in the configuration)");
+  if (cfg.db.table.empty()) return key_error("db_table", "", "must not be empty");
+  return read_columns(s, cfg);
+}
+
+std::optional<ConfigError> read_timers(const Settings& s, NodeConfig& cfg) {
+  const std::tuple<std::string_view, int32_t, int32_t*> timers[] = {
+      {"ping_interval", 1, &cfg.core.ping_interval_s},
+      {"ping_timeout", 1, &cfg.core.ping_timeout_ms},
+      {"node_timeout", 0, &cfg.core.node_timeout_s},
+      {"seed_fallback_interval", 0, &cfg.seed_fallback_interval_s},
+  };
+  for (auto [key, min, target] : timers) {
+    auto v = int_setting(s, key);
+    if (!v) return v.error();
+    *target = corrected(s, key, *v, min, cfg);
+  }
+  return std::nullopt;
+}
+
+// OpenSIPS does not check these (mi.md §8): neither do we.
+std::optional<ConfigError> read_sync(const Settings& s, NodeConfig& cfg) {
+  const std::pair<std::string_view, int32_t*> ints[] = {
+      {"sync_timeout", &cfg.sync_timeout_s},
+      {"sync_packet_size", &cfg.sync_packet_size},
+  };
+  for (auto [key, target] : ints) {
+    auto v = int_setting(s, key);
+    if (!v) return v.error();
+    *target = *v;
+  }
+  return std::nullopt;
+}
+
+std::optional<ConfigError> read_switches(const Settings& s, NodeConfig& cfg) {
+  const std::pair<std::string_view, bool*> switches[] = {
+      {"dispatch_jobs", &cfg.dispatch_jobs},
+      {"enable_stats", &cfg.enable_stats},
+      {"enable_rerouting", &cfg.core.enable_rerouting},
+  };
+  for (auto [key, target] : switches) {
+    auto v = switch_setting(s, key);
+    if (!v) return v.error();
+    *target = *v;
+  }
+  return std::nullopt;
+}
+
+std::optional<ConfigError> read_listeners(const Settings& s, NodeConfig& cfg) {
+  for (const std::string& text : s.list("socket")) {
+    auto l = detail::parse_listener(detail::trim(text));
+    if (!l) return key_error("socket", text, l.error());
+    for (const Listener& prev : cfg.listeners)
+      if (prev.host == l->host && prev.port == l->port)
+        return key_error("socket", text, "listed twice");
+    cfg.listeners.push_back(*l);
+  }
+  if (cfg.listeners.empty())
+    return missing("socket", "at least one BIN listener is required (--socket bin:IP:PORT)");
+  return std::nullopt;
+}
+
+std::optional<ConfigError> read_management(const Settings& s, NodeConfig& cfg) {
+  cfg.mi_socket = s.scalar("mi_socket");
+  if (cfg.mi_socket.size() >= sizeof(sockaddr_un::sun_path))
+    return key_error("mi_socket", cfg.mi_socket,
+                     "longer than " + std::to_string(sizeof(sockaddr_un::sun_path) - 1) +
+                         " bytes, the limit of a unix socket path");
+  if (const std::string& http = s.scalar("mi_http"); !http.empty()) {
+    auto e = detail::parse_endpoint(detail::trim(http));
+    if (!e) return key_error("mi_http", http, e.error());
+    cfg.mi_http = *e;
+  }
+  auto level = detail::parse_log_level(detail::trim(s.scalar("log_level")));
+  if (!level)
+    return key_error("log_level", s.scalar("log_level"),
+                     "expected trace, debug, info, warn, error, critical or off");
+  cfg.log_level = *level;
+  cfg.pid_file = s.scalar("pid_file");
+  return std::nullopt;
+}
+
+// A tag defined twice keeps its first place and takes the last state, as
+// OpenSIPS finds the existing tag and forces its state.
+std::optional<ConfigError> read_sharing_tags(const Settings& s, NodeConfig& cfg) {
+  for (const std::string& text : s.list("sharing_tag")) {
+    auto parsed = detail::parse_sharing_tag(text);
+    if (!parsed) return key_error("sharing_tag", text, parsed.error());
+    if (parsed->loose_state)
+      cfg.warnings.push_back("sharing_tag \"" + text + "\": state read as " +
+                             (parsed->tag.active ? "active" : "backup") +
+                             " (OpenSIPS prefix match); write active or backup");
+    const SharingTag& tag = parsed->tag;
+    auto same = std::find_if(
+        cfg.sharing_tags.begin(), cfg.sharing_tags.end(),
+        [&](const SharingTag& t) { return t.name == tag.name && t.cluster_id == tag.cluster_id; });
+    if (same == cfg.sharing_tags.end())
+      cfg.sharing_tags.push_back(tag);
+    else
+      same->active = tag.active;
+  }
+  return std::nullopt;
+}
+
+void note_ignored_node_info(const Settings& s, NodeConfig& cfg) {
+  for (std::string_view key : {"my_node_info", "neighbor_node_info"})
+    if (!s.list(key).empty())
+      cfg.notices.push_back(std::string(key) + " is ignored: db_mode is " + s.scalar("db_mode") +
+                            ", the nodes come from the database");
+}
+
+std::optional<ConfigError> read_clusters(const Settings& s, NodeConfig& cfg) {
+  if (cfg.core.db_mode) {
+    note_ignored_node_info(s, cfg);
+    return std::nullopt;
+  }
+  auto clusters = detail::build_clusters(s.list("my_node_info"), s.list("neighbor_node_info"),
+                                         cfg.core.my_node_id, cfg.db.columns, cfg.listeners);
+  if (!clusters) return clusters.error();
+  cfg.clusters = std::move(*clusters);
+  if (cfg.clusters.empty())
+    cfg.warnings.push_back("db_mode is 0 and no my_node_info is given: the node is in no cluster");
+  return std::nullopt;
+}
+
+std::optional<ConfigError> check_engine(const Settings&, NodeConfig& cfg) {
+  if (auto problem = core::Engine::validate(cfg.core, cfg.clusters))
+    return ConfigError{"", "", "invalid cluster configuration: " + *problem};
+  return std::nullopt;
+}
+
+Expected<NodeConfig, ConfigError> build_config(const Settings& s) {
+  // Listeners before clusters: my_node_info URLs must be among them.
+  constexpr Step kSteps[] = {read_identity, read_database,  read_timers,     read_sync,
+                             read_switches, read_listeners, read_management, read_sharing_tags,
+                             read_clusters, check_engine};
+  NodeConfig cfg;
+  for (Step step : kSteps)
+    if (auto err = step(s, cfg)) return unexpected(std::move(*err));
+  return cfg;
+}
+
+void put_scalars(const NodeConfig& cfg, Settings& s) {
+  auto num = [](int64_t v) { return std::to_string(v); };
+  s.scalars["my_node_id"] = num(cfg.core.my_node_id);
+  s.scalars["mi_socket"] = cfg.mi_socket;
+  s.scalars["mi_http"] = cfg.mi_http ? detail::format_endpoint(*cfg.mi_http) : "";
+  s.scalars["log_level"] = std::string(detail::log_level_name(cfg.log_level));
+  s.scalars["pid_file"] = cfg.pid_file;
+  s.scalars["db_mode"] = num(cfg.core.db_mode);
+  s.scalars["db_url"] = cfg.db.url;
+  s.scalars["db_table"] = cfg.db.table;
+  for (auto [key, name] : column_fields(cfg.db.columns)) s.scalars[std::string(key)] = *name;
+  s.scalars["ping_interval"] = num(cfg.core.ping_interval_s);
+  s.scalars["ping_timeout"] = num(cfg.core.ping_timeout_ms);
+  s.scalars["node_timeout"] = num(cfg.core.node_timeout_s);
+  s.scalars["seed_fallback_interval"] = num(cfg.seed_fallback_interval_s);
+  s.scalars["sync_timeout"] = num(cfg.sync_timeout_s);
+  s.scalars["sync_packet_size"] = num(cfg.sync_packet_size);
+  s.scalars["dispatch_jobs"] = num(cfg.dispatch_jobs);
+  s.scalars["enable_stats"] = num(cfg.enable_stats);
+  s.scalars["enable_rerouting"] = num(cfg.core.enable_rerouting);
+}
+
+void put_lists(const NodeConfig& cfg, Settings& s) {
+  for (const Listener& l : cfg.listeners) s.lists["socket"].push_back(detail::format_listener(l));
+  for (const SharingTag& t : cfg.sharing_tags)
+    s.lists["sharing_tag"].push_back(detail::format_sharing_tag(t));
+  const ColumnNames& cols = cfg.db.columns;
+  for (const core::ClusterSpec& c : cfg.clusters) {
+    s.lists["my_node_info"].push_back(detail::format_node_spec(c.cluster_id, c.local, cols));
+    for (const core::NodeInfo& n : c.nodes)
+      s.lists["neighbor_node_info"].push_back(detail::format_node_spec(c.cluster_id, n, cols));
+  }
+}
+
+// The inverse of build_config: what --config must say to get `cfg` back.
+Settings to_settings(const NodeConfig& cfg) {
+  Settings s = detail::default_settings();
+  put_scalars(cfg, s);
+  put_lists(cfg, s);
+  return s;
+}
+
+}  // namespace
+
+Expected<CommandLine, ConfigError> parse_command_line(int argc, const char* const* argv) {
+  auto cli = detail::read_command_line(argc, argv);
+  if (!cli) return unexpected(cli.error());
+  CommandLine out{cli->mode, std::move(cli->text), {}};
+  if (out.mode == Mode::kHelp || out.mode == Mode::kVersion) return out;
+  auto cfg = build_config(cli->settings);
+  if (!cfg) return unexpected(cfg.error());
+  out.config = std::move(*cfg);
+  return out;
+}
+
+std::string render_toml(const NodeConfig& cfg) { return detail::write_toml(to_settings(cfg)); }
+
+void log_messages(const NodeConfig& cfg) {
+  for (const auto& text : cfg.notices) spdlog::info("{}", text);
+  for (const auto& text : cfg.warnings) spdlog::warn("{}", text);
+}
+
+}  // namespace lc::node

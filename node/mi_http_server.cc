@@ -1,0 +1,64 @@
+#include "mi_http_server.h"
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+namespace lc::node {
+
+struct MiHttpServer::Impl {
+  runtime::Runtime& rt;
+  const mi::Registry& registry;
+  mi::Context& ctx;
+  httplib::Server server;
+  std::thread thread;
+
+  void serve_mi(const httplib::Request& req, httplib::Response& res) {
+    if (req.body.empty()) {
+      res.status = 400;
+      return;
+    }
+    // Streaming (subscribe) needs a connection that stays open: over HTTP the
+    // call is answered but no events follow (use the unix socket or the
+    // gateway's SSE stream for events).
+    mi::Reply reply = rt.call([&](core::Engine&, core::Now) { return registry.handle(ctx, req.body); });
+    if (!reply.response) {
+      res.status = 202;
+      return;
+    }
+    res.status = 200;
+    res.set_content(mi::to_text(*reply.response), "application/json");
+  }
+};
+
+MiHttpServer::MiHttpServer(runtime::Runtime& rt, const mi::Registry& registry, mi::Context& ctx)
+    : impl_(new Impl{rt, registry, ctx, {}, {}}) {}
+
+MiHttpServer::~MiHttpServer() { stop(); }
+
+std::optional<std::string> MiHttpServer::start(const std::string& host, uint16_t port) {
+  auto& s = impl_->server;
+  s.Post("/mi", [this](const httplib::Request& req, httplib::Response& res) {
+    impl_->serve_mi(req, res);
+  });
+  auto not_allowed = [](const httplib::Request&, httplib::Response& res) { res.status = 405; };
+  s.Get("/mi", not_allowed);
+  s.Put("/mi", not_allowed);
+  s.Delete("/mi", not_allowed);
+  s.Patch("/mi", not_allowed);
+  const std::string where = (host.find(':') != std::string::npos ? "[" + host + "]" : host) +
+                            ":" + std::to_string(port);
+  if (!s.bind_to_port(host, port)) return "cannot listen for mi_http on " + where;
+  impl_->thread = std::thread([this] { impl_->server.listen_after_bind(); });
+  spdlog::info("MI over HTTP on http://{}/mi", where);
+  return std::nullopt;
+}
+
+void MiHttpServer::stop() {
+  if (!impl_->thread.joinable()) return;
+  impl_->server.stop();
+  impl_->thread.join();
+}
+
+}  // namespace lc::node

@@ -1,0 +1,285 @@
+// Real clusterd processes on loopback, driven with nodectl, as an operator
+// would. Timers: ping_interval 1 s, ping_timeout 500 ms, node_timeout 3 s.
+// Every wait is bounded.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <thread>
+
+#include "process.h"
+#include "proxy.h"
+
+namespace lc::itest {
+namespace {
+
+using namespace std::chrono_literals;
+using Json = nlohmann::ordered_json;
+
+class Node {
+ public:
+  // `peers`: (node id, port this node uses to reach it).
+  Node(const TempDir& dir, int id, uint16_t port, std::vector<std::pair<int, uint16_t>> peers)
+      : dir_(dir.path()), id_(id), port_(port), peers_(std::move(peers)) {
+    start();
+  }
+
+  void start() {
+    std::vector<std::string> argv = {LC_CLUSTERD_BIN,
+                                     "--my_node_id", std::to_string(id_),
+                                     "--db_mode", "0",
+                                     "--socket", url(),
+                                     "--my_node_info", "cluster_id=1,url=" + url(),
+                                     "--mi_socket", socket(),
+                                     "--ping_interval", "1",
+                                     "--ping_timeout", "500",
+                                     "--node_timeout", "3",
+                                     "--log_level", "debug"};
+    for (auto [pid, pport] : peers_) {
+      argv.push_back("--neighbor_node_info");
+      argv.push_back("cluster_id=1,node_id=" + std::to_string(pid) +
+                     ",url=bin:127.0.0.1:" + std::to_string(pport));
+    }
+    proc_ = std::make_unique<Process>(argv, dir_ + "/node" + std::to_string(id_) + ".log");
+    for (int i = 0; i < 200 && !std::filesystem::exists(socket()); ++i)
+      std::this_thread::sleep_for(10ms);
+  }
+
+  std::string url() const { return "bin:127.0.0.1:" + std::to_string(port_); }
+  std::string socket() const { return dir_ + "/n" + std::to_string(id_) + ".sock"; }
+  std::string log() const {
+    std::ifstream f(dir_ + "/node" + std::to_string(id_) + ".log");
+    return std::string(std::istreambuf_iterator<char>(f), {});
+  }
+  Process& proc() { return *proc_; }
+
+  RunResult ctl(std::vector<std::string> args, const std::string& output = "json") {
+    std::vector<std::string> argv = {LC_NODECTL_BIN, "-s", socket(), "-o", output};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run(argv);
+  }
+
+  // node id -> clusterer_list entry, for cluster 1.
+  std::map<int, Json> nodes() {
+    std::map<int, Json> m;
+    auto r = ctl({"list"});
+    if (r.exit_code != 0) return m;
+    auto j = Json::parse(r.out, nullptr, false);
+    if (j.is_discarded()) return m;
+    for (const auto& c : j["Clusters"])
+      for (const auto& n : c["Nodes"]) m[n["node_id"].get<int>()] = n;
+    return m;
+  }
+  std::string field(int node, const std::string& key) {
+    auto m = nodes();
+    return m.count(node) ? m[node][key].get<std::string>() : "";
+  }
+
+ private:
+  std::string dir_;
+  int id_;
+  uint16_t port_;
+  std::vector<std::pair<int, uint16_t>> peers_;
+  std::unique_ptr<Process> proc_;
+};
+
+template <class F>
+std::optional<std::chrono::milliseconds> wait_for(F cond, std::chrono::milliseconds limit) {
+  auto start = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - start < limit) {
+    if (cond())
+      return std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::steady_clock::now() - start);
+    std::this_thread::sleep_for(20ms);
+  }
+  return std::nullopt;
+}
+
+struct Mesh {
+  TempDir dir;
+  uint16_t p1 = free_port(), p2 = free_port(), p3 = free_port();
+  std::unique_ptr<Node> n1, n2, n3;
+  Mesh() {
+    n1 = std::make_unique<Node>(dir, 1, p1, std::vector<std::pair<int, uint16_t>>{{2, p2}, {3, p3}});
+    n2 = std::make_unique<Node>(dir, 2, p2, std::vector<std::pair<int, uint16_t>>{{1, p1}, {3, p3}});
+    n3 = std::make_unique<Node>(dir, 3, p3, std::vector<std::pair<int, uint16_t>>{{1, p1}, {2, p2}});
+  }
+  bool all_up() {
+    for (Node* n : {n1.get(), n2.get(), n3.get()}) {
+      auto m = n->nodes();
+      if (m.size() != 2) return false;
+      for (auto& [id, v] : m)
+        if (v["link_state"] != "Up") return false;
+    }
+    return true;
+  }
+};
+
+TEST(integration, MeshFormsAndNodectlShowsIt) {
+  Mesh m;
+  ASSERT_TRUE(wait_for([&] { return m.all_up(); }, 5s)) << m.n1->log();
+  auto r = m.n1->ctl({"list"});
+  EXPECT_EQ(r.exit_code, 0);
+  auto j = Json::parse(r.out);
+  ASSERT_EQ(j["Clusters"].size(), 1u);
+  const auto& n = j["Clusters"][0]["Nodes"][0];
+  // The exact clusterer_list shape of OpenSIPS 3.6.8.
+  std::vector<std::string> keys;
+  for (auto& [k, v] : n.items()) keys.push_back(k);
+  EXPECT_EQ(keys, (std::vector<std::string>{"node_id", "db_id", "url", "link_state", "state",
+                                            "next_hop", "description"}));
+  auto table = m.n1->ctl({"list"}, "table");
+  EXPECT_EQ(table.exit_code, 0);
+  EXPECT_NE(table.out.find("NEXT_HOP"), std::string::npos);
+  auto topo = m.n1->ctl({"topology"});
+  EXPECT_EQ(topo.exit_code, 0);
+  EXPECT_EQ(Json::parse(topo.out)["Clusters"][0]["Nodes"].size(), 3u);
+}
+
+TEST(integration, KilledNodeIsSeenDownAtOnceAndUpAfterRestart) {
+  Mesh m;
+  ASSERT_TRUE(wait_for([&] { return m.all_up(); }, 5s));
+  m.n3->proc().kill9();
+  auto down = wait_for([&] { return m.n1->field(3, "link_state") == "Down"; }, 3s);
+  ASSERT_TRUE(down) << m.n1->log();
+  EXPECT_LT(down->count(), 500) << "seen Down after " << down->count() << " ms";
+  EXPECT_EQ(m.n1->field(3, "next_hop"), "none");
+  EXPECT_TRUE(wait_for([&] { return m.n2->field(3, "link_state") == "Down"; }, 1s));
+
+  m.n3->start();
+  auto up = wait_for([&] { return m.n1->field(3, "link_state") == "Up"; }, 4s);
+  ASSERT_TRUE(up) << m.n1->log();
+  EXPECT_LT(up->count(), 2000) << "Up again after " << up->count() << " ms";
+  auto reports = Json::parse(m.n1->ctl({"mi", "sr_list_reports", "clusterer", "node_states"}).out);
+  ASSERT_GE(reports.size(), 4u);
+  EXPECT_EQ(reports[reports.size() - 2]["Log"], "Node [3], cluster [1] is DOWN");
+  EXPECT_EQ(reports.back()["Log"], "Node [3], cluster [1] is UP");
+}
+
+TEST(integration, GracefulStopIsSeenAtOnce) {
+  Mesh m;
+  ASSERT_TRUE(wait_for([&] { return m.all_up(); }, 5s));
+  EXPECT_EQ(m.n2->proc().terminate(), 0);
+  auto down = wait_for([&] { return m.n1->field(2, "link_state") == "Down"; }, 3s);
+  ASSERT_TRUE(down);
+  EXPECT_LT(down->count(), 500);
+}
+
+// 1-2-3 in a line: 1 and 3 reach each other through relays we can cut.
+struct Line {
+  TempDir dir;
+  uint16_t p1 = free_port(), p2 = free_port(), p3 = free_port();
+  uint16_t to3 = free_port(), to1 = free_port();  // proxies 1->3 and 3->1
+  Proxy proxy13{to3, p3}, proxy31{to1, p1};
+  std::unique_ptr<Node> n1, n2, n3;
+  Line() {
+    n1 = std::make_unique<Node>(dir, 1, p1, std::vector<std::pair<int, uint16_t>>{{2, p2}, {3, to3}});
+    n2 = std::make_unique<Node>(dir, 2, p2, std::vector<std::pair<int, uint16_t>>{{1, p1}, {3, p3}});
+    n3 = std::make_unique<Node>(dir, 3, p3, std::vector<std::pair<int, uint16_t>>{{1, to1}, {2, p2}});
+  }
+};
+
+TEST(integration, CutLinkReroutesThroughTheRelay) {
+  Line l;
+  ASSERT_TRUE(wait_for([&] { return l.n1->field(3, "link_state") == "Up"; }, 5s));
+  ASSERT_TRUE(wait_for([&] { return l.n2->field(1, "link_state") == "Up" &&
+                                    l.n2->field(3, "link_state") == "Up"; }, 5s));
+  l.proxy13.cut();
+  l.proxy31.cut();
+  ASSERT_TRUE(wait_for([&] { return l.n1->field(3, "next_hop") == "2"; }, 4s)) << l.n1->log();
+  EXPECT_NE(l.n1->field(3, "link_state"), "Up");
+
+  // Node 3 follows its events; node 1 sends a request and waits for the reply.
+  const std::string events_log = l.dir.path() + "/events3.jsonl";
+  Process events({LC_NODECTL_BIN, "-s", l.n3->socket(), "-o", "json", "events"}, events_log);
+  std::this_thread::sleep_for(300ms);
+  RunResult req;
+  std::thread asker([&] {
+    req = run({LC_NODECTL_BIN, "-s", l.n1->socket(), "-o", "json", "send_req", "1", "3",
+               "hello", "--wait", "5"});
+  });
+  std::string tag;
+  wait_for(
+      [&] {
+        std::ifstream f(events_log);
+        for (std::string line; std::getline(f, line);) {
+          auto j = Json::parse(line, nullptr, false);
+          if (!j.is_discarded() && j["event"] == "E_CLUSTERER_REQ_RECEIVED" && j["msg"] == "hello") {
+            EXPECT_EQ(j["src_id"], 1);
+            tag = j["tag"];
+            return true;
+          }
+        }
+        return false;
+      },
+      4s);
+  if (tag.empty()) {
+    asker.join();
+    std::ifstream f(events_log);
+    FAIL() << "node 3 never got the request; send_req said: " << req.out << req.err
+           << "\nevents:\n" << std::string(std::istreambuf_iterator<char>(f), {})
+           << "\nnode 1:\n" << l.n1->log() << "\nnode 3:\n" << l.n3->log();
+  }
+  EXPECT_EQ(l.n3->ctl({"send_rpl", "1", "1", "pong", tag}).exit_code, 0);
+  asker.join();
+  EXPECT_EQ(req.exit_code, 0) << req.err;
+  auto reply = Json::parse(req.out, nullptr, false);
+  ASSERT_FALSE(reply.is_discarded()) << req.out;
+  EXPECT_EQ(reply["tag"], tag);
+  EXPECT_EQ(reply["replies"]["3"], "pong");
+  events.kill9();
+
+  l.proxy13.heal();
+  l.proxy31.heal();
+}
+
+TEST(integration, SetStatusAndRemoveNode) {
+  Mesh m;
+  ASSERT_TRUE(wait_for([&] { return m.all_up(); }, 5s));
+  EXPECT_EQ(m.n1->ctl({"set_status", "1", "2", "0"}).exit_code, 0);
+  EXPECT_EQ(m.n1->field(2, "state"), "disabled");
+  EXPECT_EQ(m.n1->field(2, "link_state"), "Down");
+  EXPECT_EQ(m.n1->ctl({"set_status", "1", "2", "1"}).exit_code, 0);
+  EXPECT_TRUE(wait_for([&] { return m.n1->field(2, "link_state") == "Up"; }, 3s));
+
+  EXPECT_EQ(m.n1->ctl({"remove_node", "1", "3"}).exit_code, 0);
+  EXPECT_EQ(m.n1->nodes().count(3), 0u);
+  // The removed node disables itself: every link Down, next hop none.
+  EXPECT_TRUE(wait_for([&] { return m.n3->field(1, "link_state") == "Down"; }, 2s));
+  EXPECT_EQ(m.n3->field(1, "next_hop"), "none");
+}
+
+TEST(integration, NodectlErrorsAndExitCodes) {
+  Mesh m;
+  auto r = m.n1->ctl({"set_status", "9", "1"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("Cluster id not found"), std::string::npos) << r.err;
+  r = m.n1->ctl({"set_status", "1"});
+  EXPECT_EQ(r.exit_code, 2) << "usage error";
+  r = m.n1->ctl({"no_such_command"});
+  EXPECT_EQ(r.exit_code, 2);
+  r = run({LC_NODECTL_BIN, "-s", m.dir.path() + "/missing.sock", "list"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("missing.sock"), std::string::npos);
+  r = m.n1->ctl({"mi", "nope"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("Method not found"), std::string::npos);
+  r = m.n1->ctl({"check_addr", "1", "127.0.0.1", "bin"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(Json::parse(r.out)["match"], true);
+}
+
+TEST(integration, ConfigErrorsExitTwo) {
+  auto r = run({LC_CLUSTERD_BIN, "--my_node_id", "0", "--db_mode", "0"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("my_node_id"), std::string::npos) << r.err;
+  r = run({LC_CLUSTERD_BIN, "--no_such_key", "1"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("no_such_key"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace lc::itest
