@@ -13,6 +13,10 @@ namespace lc::sim {
 
 namespace {
 
+// Shortest crash-to-restart time of a node (see the crash case below).
+constexpr int64_t kMinRestartMs = 2000;
+
+
 constexpr const char* kModule = "sim-mod";
 
 struct Edge {
@@ -352,10 +356,15 @@ ScheduleResult run_schedule(const Profile& profile, uint64_t seed) {
       case 7: {  // crash + restart
         const int x = static_cast<int>(rng.range(1, n));
         if (start < node_busy[x]) break;
-        node_busy[x] = end + 1;
+        // A restarted node is told apart from its old self by the UNIX
+        // second of its first updates (topology.md §5.2): it comes back at
+        // least kMinRestartMs later, as a real process restart does.
+        const int64_t restart_at = std::max(end, start + kMinRestartMs);
+        if (restart_at > fault_end) break;
+        node_busy[x] = restart_at + 1;
         sim.at(start, [&sim, x] { sim.crash(x); });
-        sim.at(end, [&sim, x] { sim.restart(x); });
-        note(start, "crash " + std::to_string(x) + ", restart at " + std::to_string(end - t0));
+        sim.at(restart_at, [&sim, x] { sim.restart(x); });
+        note(start, "crash " + std::to_string(x) + ", restart at " + std::to_string(restart_at - t0));
         break;
       }
       default: {  // pause
@@ -452,7 +461,7 @@ ScheduleResult run_schedule(const Profile& profile, uint64_t seed) {
     }
   };
   // What each node believes the graph is (its own Up links, and remote
-  // edges advertised by both ends), compared with the real one: this tells
+  // edges as advertised), compared with the real one: this tells
   // a stale/incomplete link-state database from a routing bug.
   // (Only with rerouting: without it the database is never used.)
   for (int a = 1; a <= n && profile.rerouting; ++a) {
@@ -466,19 +475,20 @@ ScheduleResult run_schedule(const Profile& profile, uint64_t seed) {
     std::string missing, phantom;
     for (int x = 1; x <= n; ++x)
       for (int y = x + 1; y <= n; ++y) {
-        bool believed;
-        if (x == a || y == a) {
-          const int other = x == a ? y : x;
-          believed = adv[a].count(other) > 0;
-        } else {
-          believed = adv[x].count(y) > 0 && adv[y].count(x) > 0;
-        }
+        // Directed knowledge, as routing uses it: x->y as x advertises it.
+        // Relays never report a node's link to themselves in that node's
+        // entry (topology.md §5.1), so one direction may be all we know.
+        auto claims = [&](int from, int to) {
+          return from == a ? adv[a].count(to) > 0 : adv[from].count(to) > 0;
+        };
+        const bool believed = claims(x, y) || claims(y, x);
+        // A claim only misleads when its advertiser is reachable: a cut-off
+        // or dead node legitimately keeps stale news of its own links.
+        auto misleads = [&](int from, int to) {
+          return claims(from, to) && (from == a || g.reachable(a, from));
+        };
         const std::string e = " " + std::to_string(x) + "-" + std::to_string(y);
-        // A phantom edge needs a fresh advertiser to be wrong: one end must
-        // be reachable (a cut-off node legitimately keeps stale news of the
-        // other side).
-        if (believed && !g.edge(x, y) && (x == a || y == a || g.reachable(a, x) || g.reachable(a, y)))
-          phantom += e;
+        if (!g.edge(x, y) && (misleads(x, y) || misleads(y, x))) phantom += e;
         // Only edges that matter: both ends reachable from a in reality.
         if (!believed && g.edge(x, y) && (x == a || g.reachable(a, x)) &&
             (y == a || g.reachable(a, y)))

@@ -47,9 +47,9 @@ void Cluster::settle(Now now) {
       if (engine_->cfg_.enable_rerouting) {
         std::vector<GraphNode> graph;
         graph.reserve(nodes_.size() + 1);
-        graph.push_back(GraphNode{local_.node_id, local_.priority, local_neighbours_, true});
+        graph.push_back(GraphNode{local_.node_id, local_.priority, local_neighbours_});
         for (const auto& n : nodes_)
-          graph.push_back(GraphNode{n.info.node_id, n.info.priority, n.adjacency, n.own_view});
+          graph.push_back(GraphNode{n.info.node_id, n.info.priority, n.adjacency});
         routes_ = compute_routes(graph);
       } else {
         // Rerouting off: direct Up links only (docs/decisions.md).
@@ -63,6 +63,7 @@ void Cluster::settle(Now now) {
     const bool up = reachable(n.info.node_id);
     if (up == n.reported_up) continue;
     n.reported_up = up;
+    if (!up) n.may_have_restarted = true;
     engine_->node_event(now, id_, n.info.node_id, up);
   }
 }

@@ -26,16 +26,7 @@ std::vector<Route> compute_routes(const std::vector<GraphNode>& nodes) {
       auto it = index.find(id);
       if (it != index.end() && it->second != i && it->second != 0) adj[i].push_back(it->second);
     }
-    std::sort(adj[i].begin(), adj[i].end());
   }
-  // Edges out of the local node are our own Up links. X->Y between remote
-  // nodes counts unless Y's own view is known and lacks X: a one-sided claim
-  // the other end denies (the phantom routes of OpenSIPS issue 3341). Y's
-  // view stays unknown until its own update reaches us, because relays never
-  // report their links to a node in that node's entry.
-  auto has_edge = [&](uint32_t from, uint32_t to) {
-    return std::binary_search(adj[from].begin(), adj[from].end(), to);
-  };
 
   constexpr int32_t kUnseen = -1;
   std::vector<int32_t> dist(n, kUnseen);
@@ -53,7 +44,6 @@ std::vector<Route> compute_routes(const std::vector<GraphNode>& nodes) {
     next.clear();
     for (uint32_t u : level) {
       for (uint32_t v : adj[u]) {
-        if (u != 0 && nodes[v].authoritative && !has_edge(v, u)) continue;
         uint32_t hop = u == 0 ? v : first_hop[u];
         if (dist[v] == kUnseen) {
           dist[v] = depth + 1;

@@ -7,12 +7,15 @@
 
 namespace lc::core {
 
-bool accept_update(SeqStamp& stored, int32_t seq, int32_t ts) {
+bool accept_update(SeqStamp& stored, int32_t seq, int32_t ts, bool may_have_restarted,
+                   int32_t not_before_ts) {
+  if (ts < not_before_ts) return false;
   // OpenSIPS rejects a seq-0 update only over a stored seq 0; we reject it
   // over any stored seq unless it is newer, because copies of a node's first
   // updates still travelling the cluster would otherwise roll the stored seq
   // back and let every later update in again (docs/decisions.md T1).
-  if (seq == 0 && stored.seq >= 0 && ts <= stored.ts) return false;
+  if (seq == 0 && stored.seq >= 0 && (ts < stored.ts || (ts == stored.ts && !may_have_restarted)))
+    return false;
   if (seq != 0 && seq <= stored.seq) return false;
   stored = SeqStamp{seq, ts};
   return true;
@@ -27,6 +30,16 @@ bool contains(const std::vector<int32_t>& v, int32_t x) {
 int32_t unix32(Now now) { return static_cast<int32_t>(now.unix_s); }
 
 }  // namespace
+
+// An update originated by `n` itself: validated, and a seq rolled back to 0
+// marks a restart, after which older news of `n` is refused.
+static bool accept_own(Node& n, SeqStamp& stored, int32_t seq, int32_t ts) {
+  const bool rollback = seq == 0 && stored.seq > 0;
+  if (!accept_update(stored, seq, ts, n.may_have_restarted, n.incarnation_ts)) return false;
+  n.may_have_restarted = false;
+  if (rollback) n.incarnation_ts = std::max(n.incarnation_ts, ts);
+  return true;
+}
 
 // Adds or removes `neigh` in n's advertised set; true when it changed.
 bool Cluster::set_adjacency(Node& n, int32_t neigh, bool up) {
@@ -151,8 +164,7 @@ void Cluster::flood(Now, const wire::InternalMessage& m, const wire::Path& path)
 // ---------------------------------------------------------------- receiving
 
 void Cluster::handle_ls_update(Now now, Node& origin, const wire::LsUpdate& m) {
-  if (!accept_update(origin.ls, m.seq_no, m.timestamp)) return;
-  origin.own_view = true;
+  if (!accept_own(origin, origin.ls, m.seq_no, m.timestamp)) return;
   const bool up = m.new_state != wire::kWireLinkDown;
   if (m.neigh_id == local_.node_id) {
     // The originator's view of our common link disagrees with ours: re-probe.
@@ -166,7 +178,8 @@ void Cluster::handle_ls_update(Now now, Node& origin, const wire::LsUpdate& m) {
 }
 
 void Cluster::handle_full_top(Now now, Node& origin, const wire::FullTopUpdate& m) {
-  if (!accept_update(origin.top, m.seq_no, m.timestamp)) return;
+  const bool restarted = m.seq_no == 0 && origin.top.seq > 0;
+  if (!accept_own(origin, origin.top, m.seq_no, m.timestamp)) return;
   const int32_t o = origin.info.node_id;
 
   // Unknown nodes described anywhere in the update are learned first, so
@@ -192,11 +205,16 @@ void Cluster::handle_full_top(Now now, Node& origin, const wire::FullTopUpdate& 
     Node* x = find(e.node_id);
     if (!x) continue;
     if (i == 0) {
-      // Entry 0 is trusted. Its timestamp is always 0 (OpenSIPS never records
-      // its own), so the newest timestamp seen is kept for the rule above.
-      x->ls = SeqStamp{e.ls_seq_no, std::max(x->ls.ts, e.ls_timestamp)};
-      x->own_view = true;
-    } else if (!accept_update(x->ls, e.ls_seq_no, e.ls_timestamp)) {
+      // OpenSIPS trusts entry 0 blindly, to resync after the originator's
+      // restart. A flooded copy can arrive after the originator's later
+      // LS_UPDATEs, though; applying that older snapshot would undo them.
+      if (!restarted && e.ls_seq_no < x->ls.seq) continue;
+      // Its timestamp is always 0 (OpenSIPS never records its own), so the
+      // update's own timestamp stands in for it: every LS update up to this
+      // seq was created before this FULL_TOP_UPDATE, so an older seq-0 copy
+      // still travelling is then recognised as stale.
+      x->ls = SeqStamp{e.ls_seq_no, std::max({x->ls.ts, e.ls_timestamp, m.timestamp})};
+    } else if (!accept_update(x->ls, e.ls_seq_no, e.ls_timestamp, false, x->incarnation_ts)) {
       continue;
     }
     for (int32_t y : e.neighbours) {
@@ -206,11 +224,15 @@ void Cluster::handle_full_top(Now now, Node& origin, const wire::FullTopUpdate& 
         set_adjacency(*x, y, true);
       }
     }
-    // Links not listed are gone, except towards the originator, whose own
-    // view of links towards itself is incomplete.
+    // Links not listed are gone, except towards the originator, whose view
+    // of links towards itself is incomplete (it never lists them). For that
+    // one link its own fresh entry 0 speaks instead: a node it no longer
+    // links to is taken not to link to it either, or a link cut on both
+    // sides would live on here as a phantom.
     std::vector<int32_t> drop;
     for (int32_t y : x->adjacency)
-      if (y != o && !contains(e.neighbours, y)) drop.push_back(y);
+      if (y != o ? !contains(e.neighbours, y) : i > 0 && !contains(origin.adjacency, x->info.node_id))
+        drop.push_back(y);
     for (int32_t y : drop) set_adjacency(*x, y, false);
   }
   flood(now, wire::InternalMessage{id_, o, m, wire::kBinVersion}, m.path);
@@ -225,7 +247,7 @@ void Cluster::handle_unknown_id(Now now, Node& n) {
 }
 
 void Cluster::handle_cap_update(Now now, Node& origin, const wire::CapUpdate& m) {
-  if (!accept_update(origin.cap, m.seq_no, m.timestamp)) return;
+  if (!accept_own(origin, origin.cap, m.seq_no, m.timestamp)) return;
   for (const auto& b : m.blocks) {
     if (b.node_id == local_.node_id) continue;
     Node* n = find(b.node_id);

@@ -2,8 +2,8 @@
 // gives the same table. Rule (docs/decisions.md): a direct Up link wins;
 // otherwise the fewest-hops path, ties broken by the first hop's lower
 // priority value, then its lower node id. Edges are directed, as advertised
-// ("X reaches Y"); an edge X->Y is not used when Y's own advertisement is
-// known and does not list X (Y denies the link).
+// ("X reaches Y"), like OpenSIPS's: relays never report a node's link to
+// themselves, so the reverse direction is often unknown (docs/decisions.md R2).
 #pragma once
 
 #include <cstdint>
@@ -18,9 +18,6 @@ struct GraphNode {
   // For the local node: nodes its direct link is Up with. For remote nodes:
   // the adjacency they advertised.
   std::vector<int32_t> neighbours;
-  // The neighbours come from the node itself (not only from third parties),
-  // so a link it does not list is a link it denies.
-  bool authoritative = false;
 };
 
 struct Route {
