@@ -14,9 +14,20 @@ TEST(rules, FirstUpdateIsAlwaysAccepted) {
 
 TEST(rules, OlderOrEqualSeqIsStale) {
   SeqStamp s{5, 100};
-  EXPECT_FALSE(accept_update(s, 5, 200));
-  EXPECT_FALSE(accept_update(s, 4, 200));
-  EXPECT_TRUE(accept_update(s, 6, 50));
+  EXPECT_FALSE(accept_update(s, 5, 100));
+  EXPECT_FALSE(accept_update(s, 4, 100));
+  EXPECT_FALSE(accept_update(s, 4, 99));
+  EXPECT_TRUE(accept_update(s, 6, 100));
+}
+
+TEST(rules, NewerStampIsANewLifeWhateverTheSeq) {
+  // A restarted originator counts from 0 again; a node relaying its news
+  // may carry any seq of the new life, with a newer stamp.
+  SeqStamp s{5, 100};
+  EXPECT_TRUE(accept_update(s, 2, 101));
+  EXPECT_EQ(s.seq, 2);
+  EXPECT_TRUE(accept_update(s, -1, 102));
+  EXPECT_FALSE(accept_update(s, 7, 101, false, 102)) << "older than the restart";
 }
 
 TEST(rules, RestartedOriginatorIsAcceptedThroughANewerSeqZero) {

@@ -10,13 +10,16 @@ namespace lc::core {
 bool accept_update(SeqStamp& stored, int32_t seq, int32_t ts, bool may_have_restarted,
                    int32_t not_before_ts) {
   if (ts < not_before_ts) return false;
-  // OpenSIPS rejects a seq-0 update only over a stored seq 0; we reject it
-  // over any stored seq unless it is newer, because copies of a node's first
-  // updates still travelling the cluster would otherwise roll the stored seq
-  // back and let every later update in again (docs/decisions.md T1).
-  if (seq == 0 && stored.seq >= 0 && (ts < stored.ts || (ts == stored.ts && !may_have_restarted)))
-    return false;
-  if (seq != 0 && seq <= stored.seq) return false;
+  // OpenSIPS accepts a higher seq, or a seq 0 over anything but a stored 0.
+  // Ours: a higher seq; or a newer timestamp whatever the seq (an originator
+  // numbers from 0 again after a restart, and one life's stamps never go
+  // back); a seq 0 from the same second only when the originator was lost
+  // meanwhile. A late copy of a node's first update, which OpenSIPS takes
+  // for a restart and rolls its counters back with, is stale here
+  // (docs/decisions.md T1).
+  bool fresh = seq > stored.seq || ts > stored.ts ||
+               (seq == 0 && ts == stored.ts && may_have_restarted && stored.seq > 0);
+  if (!fresh) return false;
   stored = SeqStamp{seq, ts};
   return true;
 }
@@ -34,7 +37,7 @@ int32_t unix32(Now now) { return static_cast<int32_t>(now.unix_s); }
 // An update originated by `n` itself: validated, and a seq rolled back to 0
 // marks a restart, after which older news of `n` is refused.
 static bool accept_own(Node& n, SeqStamp& stored, int32_t seq, int32_t ts) {
-  const bool rollback = seq == 0 && stored.seq > 0;
+  const bool rollback = seq < stored.seq;
   if (!accept_update(stored, seq, ts, n.may_have_restarted, n.incarnation_ts)) return false;
   n.may_have_restarted = false;
   if (rollback) n.incarnation_ts = std::max(n.incarnation_ts, ts);
@@ -178,7 +181,7 @@ void Cluster::handle_ls_update(Now now, Node& origin, const wire::LsUpdate& m) {
 }
 
 void Cluster::handle_full_top(Now now, Node& origin, const wire::FullTopUpdate& m) {
-  const bool restarted = m.seq_no == 0 && origin.top.seq > 0;
+  const bool restarted = m.seq_no < origin.top.seq;
   if (!accept_own(origin, origin.top, m.seq_no, m.timestamp)) return;
   const int32_t o = origin.info.node_id;
 
