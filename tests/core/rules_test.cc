@@ -27,7 +27,8 @@ TEST(rules, NewerStampIsANewLifeWhateverTheSeq) {
   EXPECT_TRUE(accept_update(s, 2, 101));
   EXPECT_EQ(s.seq, 2);
   EXPECT_TRUE(accept_update(s, -1, 102));
-  EXPECT_FALSE(accept_update(s, 7, 101, false, 102)) << "older than the restart";
+  EXPECT_FALSE(accept_update(s, 7, 101)) << "news of the previous life";
+  EXPECT_TRUE(accept_update(s, 7, 0)) << "no stamp: the seq decides";
 }
 
 TEST(rules, RestartedOriginatorIsAcceptedThroughANewerSeqZero) {

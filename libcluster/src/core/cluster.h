@@ -26,10 +26,7 @@ struct SeqStamp {
 // Returns true and stores the pair when the update is fresh; false when it
 // is stale. `may_have_restarted`: the originator was lost since, so a seq-0
 // update from the same second is taken as its restart.
-// `not_before_ts`: the originator restarted at that second; anything older
-// describes its previous life.
-bool accept_update(SeqStamp& stored, int32_t seq, int32_t ts, bool may_have_restarted = false,
-                   int32_t not_before_ts = 0);
+bool accept_update(SeqStamp& stored, int32_t seq, int32_t ts, bool may_have_restarted = false);
 
 struct RemoteCap {
   std::string name;
@@ -55,8 +52,6 @@ struct Node {
   // Unreachable since its last accepted update: it may come back restarted,
   // with its counters at 0 again within the same UNIX second.
   bool may_have_restarted = false;
-  // UNIX second of its last restart as we saw it (a seq rolled back to 0).
-  int32_t incarnation_ts = 0;
   std::vector<RemoteCap> caps;
   bool reported_up = false;      // reachability as last announced by an event
   bool resync_on_pong = false;   // connection was reset: re-send topology

@@ -7,18 +7,19 @@
 
 namespace lc::core {
 
-bool accept_update(SeqStamp& stored, int32_t seq, int32_t ts, bool may_have_restarted,
-                   int32_t not_before_ts) {
-  if (ts < not_before_ts) return false;
+bool accept_update(SeqStamp& stored, int32_t seq, int32_t ts, bool may_have_restarted) {
   // OpenSIPS accepts a higher seq, or a seq 0 over anything but a stored 0.
-  // Ours: a higher seq; or a newer timestamp whatever the seq (an originator
-  // numbers from 0 again after a restart, and one life's stamps never go
-  // back); a seq 0 from the same second only when the originator was lost
-  // meanwhile. A late copy of a node's first update, which OpenSIPS takes
-  // for a restart and rolls its counters back with, is stale here
-  // (docs/decisions.md T1).
-  bool fresh = seq > stored.seq || ts > stored.ts ||
-               (seq == 0 && ts == stored.ts && may_have_restarted && stored.seq > 0);
+  // Ours (docs/decisions.md T1) orders by life first: an originator numbers
+  // from 0 again after a restart, and one life's stamps never go back, so a
+  // stamp older than the stored one is older news whatever its seq (0 means
+  // "not recorded", as OpenSIPS relays send for some entries); a newer stamp
+  // is fresh whatever its seq. Within one second, a higher seq is fresh,
+  // and a seq 0 only when the originator was lost meanwhile. So a late copy
+  // of a node's first update, which OpenSIPS takes for a restart and rolls
+  // its counters back with, is stale here.
+  if (ts != 0 && ts < stored.ts) return false;
+  const bool fresh = seq > stored.seq || ts > stored.ts ||
+                     (seq == 0 && ts == stored.ts && may_have_restarted && stored.seq > 0);
   if (!fresh) return false;
   stored = SeqStamp{seq, ts};
   return true;
@@ -34,13 +35,11 @@ int32_t unix32(Now now) { return static_cast<int32_t>(now.unix_s); }
 
 }  // namespace
 
-// An update originated by `n` itself: validated, and a seq rolled back to 0
-// marks a restart, after which older news of `n` is refused.
+// An update originated by `n` itself; accepting one ends the window in which
+// a same-second restart is assumed.
 static bool accept_own(Node& n, SeqStamp& stored, int32_t seq, int32_t ts) {
-  const bool rollback = seq < stored.seq;
-  if (!accept_update(stored, seq, ts, n.may_have_restarted, n.incarnation_ts)) return false;
+  if (!accept_update(stored, seq, ts, n.may_have_restarted)) return false;
   n.may_have_restarted = false;
-  if (rollback) n.incarnation_ts = std::max(n.incarnation_ts, ts);
   return true;
 }
 
@@ -217,7 +216,7 @@ void Cluster::handle_full_top(Now now, Node& origin, const wire::FullTopUpdate& 
       // seq was created before this FULL_TOP_UPDATE, so an older seq-0 copy
       // still travelling is then recognised as stale.
       x->ls = SeqStamp{e.ls_seq_no, std::max({x->ls.ts, e.ls_timestamp, m.timestamp})};
-    } else if (!accept_update(x->ls, e.ls_seq_no, e.ls_timestamp, false, x->incarnation_ts)) {
+    } else if (!accept_update(x->ls, e.ls_seq_no, e.ls_timestamp)) {
       continue;
     }
     for (int32_t y : e.neighbours) {
