@@ -105,6 +105,7 @@ class Cluster {
   void link_up(Now now, Node& n);
   void leave_up(Now now, Node& n, bool advertise);
   void restart_pinging(Now now, Node& n);
+  void refresh_topology(Now now);
 
   // internal messages
   void handle_ping(Now now, const PeerAddr& from, Node& n, const wire::Ping& m);
@@ -144,6 +145,11 @@ class Cluster {
   uint64_t added_counter_ = 0;
   std::vector<int32_t> local_neighbours_;  // our Up links, newest first
   int32_t ls_seq_ = -1, top_seq_ = -1, cap_seq_ = -1;
+  // Full topology refresh: one neighbour in turn every kRefreshPings
+  // ping intervals.
+  static constexpr int64_t kRefreshPings = 10;
+  int64_t next_refresh_ms_ = 0;
+  std::size_t refresh_turn_ = 0;
   bool dirty_ = true;
   std::vector<Route> routes_;  // sorted by dst
 };

@@ -22,6 +22,27 @@ void Cluster::heartbeat(Now now) {
   if (!local_.enabled) return;
   for (auto& n : nodes_)
     if (n.info.enabled) heartbeat_node(now, n);
+  refresh_topology(now);
+}
+
+// Anti-entropy (docs/decisions.md L6). OpenSIPS exchanges topology only on
+// changes and link-ups, so news lost with a connection, or overtaken by news
+// of an older life, can stay wrong for good. Every refresh period we send
+// our full topology to one Up neighbour in turn; it floods it to the whole
+// cluster like any FULL_TOP_UPDATE, and its entry 0 (our own links) puts
+// every view of us right.
+void Cluster::refresh_topology(Now now) {
+  const int64_t period = int64_t{engine_->cfg_.ping_interval_s} * 1000 * kRefreshPings;
+  if (next_refresh_ms_ == 0) {
+    // Spread the nodes' refreshes over the period instead of in step.
+    next_refresh_ms_ = now.mono_ms + period + (local_.node_id % 10) * period / 10;
+    return;
+  }
+  if (now.mono_ms < next_refresh_ms_) return;
+  next_refresh_ms_ = now.mono_ms + period;
+  if (local_neighbours_.empty()) return;
+  refresh_turn_ = (refresh_turn_ + 1) % local_neighbours_.size();
+  if (Node* n = find(local_neighbours_[refresh_turn_])) send_full_top(now, *n);
 }
 
 // One row of the heartbeat table per call; the first matching row applies.
