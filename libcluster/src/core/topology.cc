@@ -210,7 +210,7 @@ void Cluster::handle_full_top(Now now, Node& origin, const wire::FullTopUpdate& 
       // OpenSIPS trusts entry 0 blindly, to resync after the originator's
       // restart. A flooded copy can arrive after the originator's later
       // LS_UPDATEs, though; applying that older snapshot would undo them.
-      if (!restarted && e.ls_seq_no < x->ls.seq) continue;
+      if (!restarted && e.ls_seq_no < x->ls.seq && m.timestamp <= x->ls.ts) continue;
       // Its timestamp is always 0 (OpenSIPS never records its own), so the
       // update's own timestamp stands in for it: every LS update up to this
       // seq was created before this FULL_TOP_UPDATE, so an older seq-0 copy
