@@ -391,7 +391,10 @@ ScheduleResult run_schedule(const Profile& profile, uint64_t seed) {
   res.plan = plan.str();
 
   // Faults, then quiet time to converge.
-  const int64_t settle = 2 * node_timeout + 4 * ping_interval + 4 * ping_timeout + 2000;
+  // Long enough for Down links to be re-probed (node_timeout) and for every
+  // node's periodic topology refresh to have gone round once.
+  const int64_t settle = std::max<int64_t>(2 * node_timeout, ping_interval * core::kTopologyRefreshPings) +
+                         4 * ping_interval + 4 * ping_timeout + 2000;
   sim.run_until(fault_end + settle);
   const int64_t settled_at = sim.now_ms();
 

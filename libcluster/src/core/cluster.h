@@ -145,9 +145,8 @@ class Cluster {
   uint64_t added_counter_ = 0;
   std::vector<int32_t> local_neighbours_;  // our Up links, newest first
   int32_t ls_seq_ = -1, top_seq_ = -1, cap_seq_ = -1;
-  // Full topology refresh: one neighbour in turn every kRefreshPings
-  // ping intervals.
-  static constexpr int64_t kRefreshPings = 10;
+  // Full topology refresh: one neighbour in turn every
+  // kTopologyRefreshPings ping intervals.
   int64_t next_refresh_ms_ = 0;
   std::size_t refresh_turn_ = 0;
   bool dirty_ = true;

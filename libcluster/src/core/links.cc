@@ -32,10 +32,11 @@ void Cluster::heartbeat(Now now) {
 // cluster like any FULL_TOP_UPDATE, and its entry 0 (our own links) puts
 // every view of us right.
 void Cluster::refresh_topology(Now now) {
-  const int64_t period = int64_t{engine_->cfg_.ping_interval_s} * 1000 * kRefreshPings;
+  const int64_t period = int64_t{engine_->cfg_.ping_interval_s} * 1000 * kTopologyRefreshPings;
   if (next_refresh_ms_ == 0) {
-    // Spread the nodes' refreshes over the period instead of in step.
-    next_refresh_ms_ = now.mono_ms + period + (local_.node_id % 10) * period / 10;
+    // The first one within a period, spread by node id so that nodes do
+    // not refresh in step.
+    next_refresh_ms_ = now.mono_ms + (local_.node_id % 10 + 1) * period / 10;
     return;
   }
   if (now.mono_ms < next_refresh_ms_) return;

@@ -41,6 +41,11 @@ inline constexpr int32_t kDefaultDbPriority = 50;
 inline constexpr int32_t kDefaultScriptPriority = 3;
 inline constexpr int32_t kDefaultNoPingRetries = 3;
 
+// Every this many ping intervals a node sends its full topology to one Up
+// neighbour in turn (anti-entropy, docs/decisions.md L6). A cluster is
+// consistent again at most this long (plus flooding) after its faults end.
+inline constexpr int32_t kTopologyRefreshPings = 10;
+
 // One node as provisioned (DB row or my_node_info/neighbor_node_info).
 struct NodeInfo {
   int32_t node_id = 0;
