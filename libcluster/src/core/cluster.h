@@ -48,6 +48,7 @@ struct Node {
   bool ever_received = false;
   std::vector<int32_t> adjacency;     // as advertised by the node, newest first
   std::vector<int32_t> pong_list;     // node ids it listed in its last PONG
+  bool asked_node_list = false;       // our last PING asked for that list
   SeqStamp ls, top, cap;
   // Unreachable since its last accepted update: it may come back restarted,
   // with its counters at 0 again within the same UNIX second.

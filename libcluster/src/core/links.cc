@@ -16,6 +16,7 @@ void Cluster::send_ping(Now now, Node& n, bool req_node_list) {
   emit(n, wire::Ping{req_node_list ? 1 : 0});
   n.last_ping_ms = now.mono_ms;
   n.pong_since_ping = false;
+  n.asked_node_list = req_node_list;
 }
 
 void Cluster::heartbeat(Now now) {
@@ -165,7 +166,9 @@ void Cluster::handle_pong(Now now, Node& n, const wire::Pong& m) {
   n.pong_since_ping = true;
   n.last_recv_ms = now.mono_ms;
   n.ever_received = true;
-  if (!m.node_ids.empty()) n.pong_list = m.node_ids;
+  // The answer to a ping that asked for the list is the list, even empty
+  // (a restarted node knows nobody yet: it must get every description).
+  if (n.asked_node_list || !m.node_ids.empty()) n.pong_list = m.node_ids;
 
   const int64_t delay = now.mono_ms - n.last_ping_ms;
   if ((n.link == LinkState::kRestartPinging || n.link == LinkState::kRetrySendFail ||
