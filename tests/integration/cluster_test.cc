@@ -10,6 +10,7 @@
 #include <memory>
 #include <thread>
 
+#include "polling.h"
 #include "process.h"
 #include "proxy.h"
 
@@ -18,6 +19,8 @@ namespace {
 
 using namespace std::chrono_literals;
 using Json = nlohmann::ordered_json;
+using lc::test::free_port;
+using lc::test::wait_for;
 
 class Node {
  public:
@@ -85,18 +88,6 @@ class Node {
   std::vector<std::pair<int, uint16_t>> peers_;
   std::unique_ptr<Process> proc_;
 };
-
-template <class F>
-std::optional<std::chrono::milliseconds> wait_for(F cond, std::chrono::milliseconds limit) {
-  auto start = std::chrono::steady_clock::now();
-  while (std::chrono::steady_clock::now() - start < limit) {
-    if (cond())
-      return std::chrono::duration_cast<std::chrono::milliseconds>(
-          std::chrono::steady_clock::now() - start);
-    std::this_thread::sleep_for(20ms);
-  }
-  return std::nullopt;
-}
 
 struct Mesh {
   TempDir dir;

@@ -38,9 +38,6 @@ class Process {
   int status_ = -1;
 };
 
-// A free TCP port on 127.0.0.1 (bound and released).
-uint16_t free_port();
-
 // A scratch directory removed by the destructor.
 class TempDir {
  public:

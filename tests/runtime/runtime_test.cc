@@ -11,24 +11,14 @@
 #include <thread>
 
 #include "libcluster/runtime/runtime.h"
+#include "polling.h"
 
 namespace lc::runtime {
 namespace {
 
 using namespace std::chrono_literals;
-
-// A free loopback port (bound then released: good enough on a test host).
-uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
+using lc::test::free_port;
+using lc::test::wait_for;
 
 class TestNode {
  public:
@@ -96,19 +86,6 @@ class TestNode {
   std::mutex mu_;
   std::vector<core::NodeStateChanged> events_;
 };
-
-// Polls `cond` every 10 ms for at most `limit`; returns the time it took.
-template <class F>
-std::optional<std::chrono::milliseconds> wait_for(F cond, std::chrono::milliseconds limit) {
-  auto start = std::chrono::steady_clock::now();
-  while (std::chrono::steady_clock::now() - start < limit) {
-    if (cond())
-      return std::chrono::duration_cast<std::chrono::milliseconds>(
-          std::chrono::steady_clock::now() - start);
-    std::this_thread::sleep_for(10ms);
-  }
-  return std::nullopt;
-}
 
 std::vector<std::pair<int32_t, uint16_t>> ports(int n) {
   std::vector<std::pair<int32_t, uint16_t>> v;

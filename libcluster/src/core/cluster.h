@@ -128,6 +128,7 @@ class Cluster {
 
   // routed (trailer) packets
   SendResult route(Now now, int32_t dst, wire::Bytes bytes);
+  SendResult broadcast(Now now, wire::Bytes bytes, NodeMatch match);
   void forward(Now now, int32_t dst, std::span<const uint8_t> raw, bool direct_only,
                const wire::ModulePacket* module);
   void deliver_extra(Now now, int32_t src, const wire::ExtraBody& body);

@@ -83,7 +83,12 @@ SendResult Cluster::broadcast_extra(Now now, wire::ExtraBody body, NodeMatch mat
   if (!local_.enabled) return SendResult::kCurrDisabled;
   const int16_t version = wire::default_version(body);
   wire::ExtraMessage m{wire::Trailer{id_, local_.node_id, -1}, std::move(body), version};
-  wire::Bytes bytes = wire::encode(m);
+  return broadcast(now, wire::encode(m), match);
+}
+
+// One routed copy per enabled matching node, each with its own dst in the
+// trailer (no multicast on the wire), newest node first like OpenSIPS.
+SendResult Cluster::broadcast(Now now, wire::Bytes bytes, NodeMatch match) {
   BroadcastTally tally;
   for (auto it = nodes_.rbegin(); it != nodes_.rend(); ++it) {
     if (!it->info.enabled || !matches(*it, match)) continue;
@@ -104,14 +109,7 @@ SendResult Cluster::send_module(Now now, int32_t dst, std::span<const uint8_t> u
 SendResult Cluster::broadcast_module(Now now, std::span<const uint8_t> unrouted,
                                      NodeMatch match) {
   if (!local_.enabled) return SendResult::kCurrDisabled;
-  wire::Bytes bytes = with_trailer(unrouted, wire::Trailer{id_, local_.node_id, -1});
-  BroadcastTally tally;
-  for (auto it = nodes_.rbegin(); it != nodes_.rend(); ++it) {
-    if (!it->info.enabled || !matches(*it, match)) continue;
-    wire::patch_trailer_dst(bytes, it->info.node_id);
-    tally.add(route(now, it->info.node_id, bytes));
-  }
-  return tally.result();
+  return broadcast(now, with_trailer(unrouted, wire::Trailer{id_, local_.node_id, -1}), match);
 }
 
 // A relay re-sends the unchanged packet towards dst. clusterer-extra
