@@ -433,3 +433,33 @@ TEST(engine, KeepsWorkingAfterBeingMoved) {
 
 }  // namespace
 }  // namespace lc::core::test
+
+namespace lc::core::test {
+namespace {
+
+TEST(engine, MessagesTooLargeForAPacketAreRefused) {
+  Harness h(capture_config(1), {cluster_of(1, 1, {2})});
+  h.tick(0);
+  h.packet(10, wire::encode(wire::InternalMessage{1, 2, wire::Pong{}, wire::kBinVersion}));
+  h.drain();
+  const std::string huge(70000, 'x');
+  EXPECT_EQ(h.engine().send_generic(h.at(20), 1, 2, true, "t", huge), SendResult::kError);
+  EXPECT_EQ(h.engine().broadcast_generic(h.at(21), 1, "t", huge, false), SendResult::kError);
+  EXPECT_EQ(h.engine().send_mi(h.at(22), 1, 2, "x", {std::string(40000, 'a'), std::string(40000, 'b')}),
+            SendResult::kError);
+  EXPECT_TRUE(h.drain().tx.empty());
+  // Just under the limit still goes.
+  EXPECT_EQ(h.engine().send_generic(h.at(23), 1, 2, true, "t", std::string(65000, 'x')),
+            SendResult::kSuccess);
+  EXPECT_EQ(h.drain().tx.size(), 1u);
+}
+
+TEST(engine, EncodersRefuseWhatCannotBeAPacket) {
+  wire::ExtraMessage m{{1, 1, 2}, wire::GenericMsg{1, "t", std::string(70000, 'x')}, wire::kBinVersion};
+  EXPECT_TRUE(wire::encode(m).empty()) << "string longer than its u16 length";
+  m.body = wire::GenericMsg{1, std::string(40000, 't'), std::string(40000, 'x')};
+  EXPECT_TRUE(wire::encode(m).empty()) << "packet longer than 65535 bytes";
+}
+
+}  // namespace
+}  // namespace lc::core::test

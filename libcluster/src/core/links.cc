@@ -9,7 +9,15 @@ namespace lc::core {
 
 void Cluster::emit(const Node& dst, const wire::InternalBody& body) {
   wire::InternalMessage m{id_, local_.node_id, body, wire::kBinVersion};
-  engine_->transmits_.push_back(Transmit{dst.info.node_id, dst.info.url, 0, wire::encode(m), id_});
+  wire::Bytes bytes = wire::encode(m);
+  if (bytes.empty()) {
+    // Only a FULL_TOP_UPDATE of a huge full mesh can outgrow a BIN packet.
+    engine_->diagnostic("cluster " + std::to_string(id_) + ": " +
+                        std::string(wire::msg_type_name(wire::type_of(body))) +
+                        " too large for one BIN packet, not sent");
+    return;
+  }
+  engine_->transmits_.push_back(Transmit{dst.info.node_id, dst.info.url, 0, std::move(bytes), id_});
 }
 
 void Cluster::send_ping(Now now, Node& n, bool req_node_list) {

@@ -42,7 +42,9 @@ SendResult Cluster::send_extra(Now now, int32_t dst, wire::ExtraBody body) {
   if (!n->info.enabled) return SendResult::kSuccess;  // skipped silently
   const int16_t version = wire::default_version(body);
   wire::ExtraMessage m{wire::Trailer{id_, local_.node_id, dst}, std::move(body), version};
-  return route(now, dst, wire::encode(m));
+  wire::Bytes bytes = wire::encode(m);
+  if (bytes.empty()) return SendResult::kError;  // larger than a BIN packet
+  return route(now, dst, std::move(bytes));
 }
 
 bool Cluster::matches(const Node& n, NodeMatch match) const {
@@ -83,7 +85,9 @@ SendResult Cluster::broadcast_extra(Now now, wire::ExtraBody body, NodeMatch mat
   if (!local_.enabled) return SendResult::kCurrDisabled;
   const int16_t version = wire::default_version(body);
   wire::ExtraMessage m{wire::Trailer{id_, local_.node_id, -1}, std::move(body), version};
-  return broadcast(now, wire::encode(m), match);
+  wire::Bytes bytes = wire::encode(m);
+  if (bytes.empty()) return SendResult::kError;  // larger than a BIN packet
+  return broadcast(now, std::move(bytes), match);
 }
 
 // One routed copy per enabled matching node, each with its own dst in the

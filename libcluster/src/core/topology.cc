@@ -153,12 +153,12 @@ void Cluster::flood(Now, const wire::InternalMessage& m, const wire::Path& path)
         if constexpr (std::is_same_v<T, wire::CapUpdate>) body.require_reply = 0;
       },
       copy.body);
-  wire::Bytes bytes;
+  const wire::Bytes bytes = wire::encode(copy);
+  if (bytes.empty()) return;  // cannot grow past a BIN packet
   for (int32_t id : local_neighbours_) {
     if (contains(path, id)) continue;
     const Node* d = find(id);
     if (!d) continue;
-    if (bytes.empty()) bytes = wire::encode(copy);
     engine_->transmits_.push_back(Transmit{id, d->info.url, 0, bytes, id_});
   }
 }

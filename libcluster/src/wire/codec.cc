@@ -337,6 +337,8 @@ void write_extra_body(Writer& w, const ExtraBody& body) {
              body);
 }
 
+Bytes finished(Writer& w) { return w.overflow() ? Bytes{} : w.take(); }
+
 void write_trailer(Writer& w, const Trailer& t) {
   w.i32(t.cluster_id);
   w.i32(t.src_node_id);
@@ -476,21 +478,21 @@ Bytes encode(const InternalMessage& m) {
   w.i32(m.cluster_id);
   w.i32(m.src_node_id);
   write_internal_body(w, m.body);
-  return w.take();
+  return finished(w);
 }
 
 Bytes encode(const ExtraMessage& m) {
   Writer w(kCapExtra, static_cast<int32_t>(type_of(m.body)), m.version);
   write_extra_body(w, m.body);
   write_trailer(w, m.trailer);
-  return w.take();
+  return finished(w);
 }
 
 Bytes encode(const ModulePacket& m) {
   Writer w(m.capability, m.type, m.version);
   w.raw(m.body);
   write_trailer(w, m.trailer);
-  return w.take();
+  return finished(w);
 }
 
 Bytes encode(const Packet& p) {
@@ -501,7 +503,7 @@ Bytes encode_module_unrouted(std::string_view capability, int32_t type, int16_t 
                              std::span<const uint8_t> body) {
   Writer w(capability, type, version);
   w.raw(body);
-  return w.take();
+  return finished(w);
 }
 
 Expected<ModuleHeader, DecodeError> decode_module_header(std::span<const uint8_t> packet) {

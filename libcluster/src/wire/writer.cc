@@ -7,7 +7,7 @@
 namespace lc::wire {
 
 Writer::Writer(std::string_view capability, int32_t type, int16_t version) {
-  assert(capability.size() <= 0xFFFF);
+  if (capability.size() > 0xFFFF) overflow_ = true;
   buf_.reserve(64);
   buf_.insert(buf_.end(), kMarker.begin(), kMarker.end());
   buf_.resize(buf_.size() + 4);  // total length, kept current by update_length
@@ -20,8 +20,9 @@ Writer::Writer(std::string_view capability, int32_t type, int16_t version) {
 }
 
 void Writer::update_length() {
-  // Invariant: a packet never grows past the BIN limit (bin_extend refuses).
-  assert(buf_.size() <= kMaxPacketSize);
+  // A packet may not grow past the BIN limit (OpenSIPS's bin_extend
+  // refuses); the writer records it and encode() returns no packet.
+  if (buf_.size() > kMaxPacketSize) overflow_ = true;
   put_le32(buf_.data() + 4, static_cast<uint32_t>(buf_.size()));
 }
 
@@ -33,7 +34,10 @@ void Writer::i32(int32_t v) {
 }
 
 void Writer::str(std::string_view s) {
-  assert(s.size() <= 0xFFFF);
+  if (s.size() > 0xFFFF) {  // the u16 length cannot say it
+    overflow_ = true;
+    return;
+  }
   buf_.push_back(static_cast<uint8_t>(s.size()));
   buf_.push_back(static_cast<uint8_t>(s.size() >> 8));
   buf_.insert(buf_.end(), s.begin(), s.end());

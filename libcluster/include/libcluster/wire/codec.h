@@ -13,9 +13,9 @@ namespace lc::wire {
 // Decodes one complete packet (as cut from the stream by StreamFramer).
 Expected<Packet, DecodeError> decode(std::span<const uint8_t> packet);
 
-// Encoders. Each returns the full packet, header included. A message that
-// would exceed kMaxPacketSize is a programming error caught by
-// encoded_size_ok() beforehand; encode asserts it.
+// Encoders. Each returns the full packet, header included, or an empty
+// vector when the message cannot be a BIN packet (over kMaxPacketSize bytes,
+// or a string over 65535 bytes): callers treat that as a send error.
 Bytes encode(const InternalMessage& m);
 Bytes encode(const ExtraMessage& m);
 Bytes encode(const ModulePacket& m);

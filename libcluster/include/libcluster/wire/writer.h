@@ -21,12 +21,16 @@ class Writer {
   void patch_i32(std::size_t offset, int32_t v);
 
   std::size_t size() const { return buf_.size(); }
+  // A string longer than 65535 bytes or a packet longer than kMaxPacketSize
+  // was pushed: the bytes are not a valid packet.
+  bool overflow() const { return overflow_; }
   const std::vector<uint8_t>& bytes() const { return buf_; }
   std::vector<uint8_t> take() { return std::move(buf_); }
 
  private:
   void update_length();
   std::vector<uint8_t> buf_;
+  bool overflow_ = false;
 };
 
 // Little-endian helpers shared by the reader, writer and trailer patching.
