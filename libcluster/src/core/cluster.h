@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
@@ -66,7 +67,7 @@ class Cluster {
   int32_t id() const { return id_; }
   const NodeInfo& local() const { return local_; }
   bool local_enabled() const { return local_.enabled; }
-  const std::vector<Node>& nodes() const { return nodes_; }
+  const std::deque<Node>& nodes() const { return nodes_; }
 
   // ---- inputs (called by the Engine) ----
   void on_internal(Now now, const PeerAddr& from, const wire::InternalMessage& m);
@@ -143,7 +144,9 @@ class Cluster {
   Engine* engine_;  // the owner; re-pointed when the Engine moves
   int32_t id_;
   NodeInfo local_;
-  std::vector<Node> nodes_;  // insertion order
+  // Insertion order. A deque, because handlers hold a Node& while learning
+  // new nodes: appending must not move the others (ASan found it would).
+  std::deque<Node> nodes_;
   uint64_t added_counter_ = 0;
   std::vector<int32_t> local_neighbours_;  // our Up links, newest first
   int32_t ls_seq_ = -1, top_seq_ = -1, cap_seq_ = -1;

@@ -75,7 +75,8 @@ void Cluster::erase_node(Now now, int32_t node_id) {
     engine_->node_event(now, id_, node_id, false);
   }
   for (auto& other : nodes_) set_adjacency(other, node_id, false);
-  nodes_.erase(nodes_.begin() + (n - nodes_.data()));
+  nodes_.erase(std::find_if(nodes_.begin(), nodes_.end(),
+                            [&](const Node& x) { return x.info.node_id == node_id; }));
   mark_dirty();
   engine_->events_.push_back(NodeRemoved{id_, node_id});
 }
