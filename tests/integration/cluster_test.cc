@@ -180,17 +180,19 @@ TEST(integration, CutLinkReroutesThroughTheRelay) {
                                     l.n2->field(3, "link_state") == "Up"; }, 5s));
   l.proxy13.cut();
   l.proxy31.cut();
-  ASSERT_TRUE(wait_for([&] { return l.n1->field(3, "next_hop") == "2"; }, 4s)) << l.n1->log();
+  ASSERT_TRUE(wait_for([&] { return l.n1->field(3, "next_hop") == "2"; }, 8s)) << l.n1->log();
   EXPECT_NE(l.n1->field(3, "link_state"), "Up");
 
   // Node 3 follows its events; node 1 sends a request and waits for the reply.
   const std::string events_log = l.dir.path() + "/events3.jsonl";
   Process events({LC_NODECTL_BIN, "-s", l.n3->socket(), "-o", "json", "events"}, events_log);
-  std::this_thread::sleep_for(300ms);
+  // Time for nodectl to start and subscribe, with room for slow builds
+  // (sanitizers) on a loaded machine.
+  std::this_thread::sleep_for(1s);
   RunResult req;
   std::thread asker([&] {
     req = run({LC_NODECTL_BIN, "-s", l.n1->socket(), "-o", "json", "send_req", "1", "3",
-               "hello", "--wait", "5"});
+               "hello", "--wait", "10"});
   });
   std::string tag;
   wait_for(
@@ -206,7 +208,7 @@ TEST(integration, CutLinkReroutesThroughTheRelay) {
         }
         return false;
       },
-      4s);
+      8s);
   if (tag.empty()) {
     asker.join();
     std::ifstream f(events_log);
