@@ -2,6 +2,9 @@
 // would. Timers: ping_interval 1 s, ping_timeout 500 ms, node_timeout 3 s.
 // Every wait is bounded.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -25,8 +28,9 @@ using lc::test::wait_for;
 class Node {
  public:
   // `peers`: (node id, port this node uses to reach it).
-  Node(const TempDir& dir, int id, uint16_t port, std::vector<std::pair<int, uint16_t>> peers)
-      : dir_(dir.path()), id_(id), port_(port), peers_(std::move(peers)) {
+  Node(const TempDir& dir, int id, uint16_t port, std::vector<std::pair<int, uint16_t>> peers,
+       std::vector<std::string> extra = {})
+      : dir_(dir.path()), id_(id), port_(port), peers_(std::move(peers)), extra_(std::move(extra)) {
     start();
   }
 
@@ -41,6 +45,7 @@ class Node {
                                      "--ping_timeout", "500",
                                      "--node_timeout", "3",
                                      "--log_level", "debug"};
+    argv.insert(argv.end(), extra_.begin(), extra_.end());
     for (auto [pid, pport] : peers_) {
       argv.push_back("--neighbor_node_info");
       argv.push_back("cluster_id=1,node_id=" + std::to_string(pid) +
@@ -86,6 +91,7 @@ class Node {
   int id_;
   uint16_t port_;
   std::vector<std::pair<int, uint16_t>> peers_;
+  std::vector<std::string> extra_;
   std::unique_ptr<Process> proc_;
 };
 
@@ -263,6 +269,48 @@ TEST(integration, NodectlErrorsAndExitCodes) {
   r = m.n1->ctl({"check_addr", "1", "127.0.0.1", "bin"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(Json::parse(r.out)["match"], true);
+}
+
+// One raw HTTP/1.1 exchange on 127.0.0.1; returns the status line.
+std::string http_status(uint16_t port, const std::string& request) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return "connect failed";
+  }
+  ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+  std::string reply;
+  char buf[4096];
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) reply.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  return reply.substr(0, reply.find("\r\n"));
+}
+
+std::string post(const std::string& body) {
+  return "POST /mi HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+}
+
+TEST(integration, MiOverHttpLikeOpenSipsMiHttp) {
+  TempDir dir;
+  const uint16_t port = free_port(), http = free_port();
+  Node n(dir, 1, port, {}, {"--mi_http", "127.0.0.1:" + std::to_string(http)});
+  ASSERT_TRUE(wait_for([&] { return http_status(http, post("{}")) != "connect failed"; }, 3s));
+  EXPECT_EQ(http_status(http, "GET /mi HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"),
+            "HTTP/1.1 405 Method Not Allowed");
+  EXPECT_EQ(http_status(http, post("")), "HTTP/1.1 400 Bad Request");
+  EXPECT_EQ(http_status(http, post(R"({"jsonrpc":"2.0","method":"clusterer_list"})")),
+            "HTTP/1.1 202 Accepted") << "a notification gets no body";
+  EXPECT_EQ(http_status(http, post(R"({"jsonrpc":"2.0","method":"nope","id":1})")),
+            "HTTP/1.1 200 OK") << "JSON-RPC errors are HTTP 200";
+  auto r = run({LC_NODECTL_BIN, "-u", "http://127.0.0.1:" + std::to_string(http) + "/mi", "-o",
+                "json", "list"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Json::parse(r.out)["Clusters"][0]["cluster_id"], 1);
 }
 
 TEST(integration, ConfigErrorsExitTwo) {
