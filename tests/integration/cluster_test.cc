@@ -28,9 +28,11 @@ using lc::test::wait_for;
 class Node {
  public:
   // `peers`: (node id, port this node uses to reach it).
+  // `host`: "127.0.0.1" or "[::1]", for this node's URL and its peers'.
   Node(const TempDir& dir, int id, uint16_t port, std::vector<std::pair<int, uint16_t>> peers,
-       std::vector<std::string> extra = {})
-      : dir_(dir.path()), id_(id), port_(port), peers_(std::move(peers)), extra_(std::move(extra)) {
+       std::vector<std::string> extra = {}, std::string host = "127.0.0.1")
+      : dir_(dir.path()), id_(id), port_(port), peers_(std::move(peers)), extra_(std::move(extra)),
+        host_(std::move(host)) {
     start();
   }
 
@@ -48,15 +50,15 @@ class Node {
     argv.insert(argv.end(), extra_.begin(), extra_.end());
     for (auto [pid, pport] : peers_) {
       argv.push_back("--neighbor_node_info");
-      argv.push_back("cluster_id=1,node_id=" + std::to_string(pid) +
-                     ",url=bin:127.0.0.1:" + std::to_string(pport));
+      argv.push_back("cluster_id=1,node_id=" + std::to_string(pid) + ",url=bin:" + host_ + ":" +
+                     std::to_string(pport));
     }
     proc_ = std::make_unique<Process>(argv, dir_ + "/node" + std::to_string(id_) + ".log");
     for (int i = 0; i < 200 && !std::filesystem::exists(socket()); ++i)
       std::this_thread::sleep_for(10ms);
   }
 
-  std::string url() const { return "bin:127.0.0.1:" + std::to_string(port_); }
+  std::string url() const { return "bin:" + host_ + ":" + std::to_string(port_); }
   std::string socket() const { return dir_ + "/n" + std::to_string(id_) + ".sock"; }
   std::string log() const {
     std::ifstream f(dir_ + "/node" + std::to_string(id_) + ".log");
@@ -92,6 +94,7 @@ class Node {
   uint16_t port_;
   std::vector<std::pair<int, uint16_t>> peers_;
   std::vector<std::string> extra_;
+  std::string host_;
   std::unique_ptr<Process> proc_;
 };
 
@@ -311,6 +314,35 @@ TEST(integration, MiOverHttpLikeOpenSipsMiHttp) {
                 "json", "list"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(Json::parse(r.out)["Clusters"][0]["cluster_id"], 1);
+}
+
+// A free TCP port on ::1, or 0 when the host has no IPv6 loopback.
+uint16_t free_port_v6() {
+  int fd = ::socket(AF_INET6, SOCK_STREAM, 0);
+  sockaddr_in6 a{};
+  a.sin6_family = AF_INET6;
+  a.sin6_addr = in6addr_loopback;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    if (fd >= 0) ::close(fd);
+    return 0;
+  }
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin6_port);
+}
+
+TEST(integration, TwoNodesOverIpv6Loopback) {
+  const uint16_t p1 = free_port_v6(), p2 = free_port_v6();
+  if (p1 == 0 || p2 == 0) GTEST_SKIP() << "no IPv6 loopback on this host";
+  TempDir dir;
+  auto n1 = std::make_unique<Node>(dir, 1, p1, std::vector<std::pair<int, uint16_t>>{{2, p2}},
+                                   std::vector<std::string>{}, "[::1]");
+  auto n2 = std::make_unique<Node>(dir, 2, p2, std::vector<std::pair<int, uint16_t>>{{1, p1}},
+                                   std::vector<std::string>{}, "[::1]");
+  ASSERT_TRUE(wait_for([&] { return n1->field(2, "link_state") == "Up"; }, 5s)) << n1->log();
+  EXPECT_TRUE(wait_for([&] { return n2->field(1, "link_state") == "Up"; }, 5s));
+  EXPECT_EQ(n1->field(2, "url"), "bin:[::1]:" + std::to_string(p2));
 }
 
 TEST(integration, ConfigErrorsExitTwo) {
