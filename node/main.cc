@@ -78,8 +78,9 @@ int run_node(const NodeConfig& cfg) {
 
   const lc::mi::Registry registry = lc::mi::make_clusterer_registry();
   lc::node::NodeContext ctx(rt, cfg.enable_stats, [] {
-    // clusterer_reload only works in DB mode; the handler answers db_mode 0.
-    return std::optional<lc::mi::MiError>{};
+    // Not reached: the handler answers "Non-DB mode" first, and db_mode 1 is
+    // refused at start. Should that change, no reload must look like one.
+    return std::optional<lc::mi::MiError>{lc::mi::MiError{500, "Failed to reload", std::nullopt}};
   });
 
   rt.add_event_listener([&](const lc::core::Event& e) {

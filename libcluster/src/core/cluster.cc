@@ -8,7 +8,8 @@
 namespace lc::core {
 
 Cluster::Cluster(Engine& engine, const ClusterSpec& spec)
-    : engine_(&engine), id_(spec.cluster_id), local_(spec.local) {
+    : engine_(&engine), id_(spec.cluster_id), local_(spec.local),
+      local_ip_(url_host(spec.local.url).value_or("")) {
   local_.node_id = engine.cfg_.my_node_id;
   for (const auto& info : spec.nodes) add_node(info);
   for (auto& n : nodes_)
@@ -26,7 +27,7 @@ const Node* Cluster::find(int32_t node_id) const {
 }
 
 bool Cluster::ip_known(const std::string& ip) const {
-  if (url_host(local_.url) == ip) return true;
+  if (local_ip_ == ip) return true;
   return std::any_of(nodes_.begin(), nodes_.end(), [&](const Node& n) { return n.ip == ip; });
 }
 

@@ -144,6 +144,7 @@ class Cluster {
   Engine* engine_;  // the owner; re-pointed when the Engine moves
   int32_t id_;
   NodeInfo local_;
+  std::string local_ip_;  // host of local_.url, checked on every packet
   // Insertion order. A deque, because handlers hold a Node& while learning
   // new nodes: appending must not move the others (ASan found it would).
   std::deque<Node> nodes_;

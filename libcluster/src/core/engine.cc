@@ -294,22 +294,23 @@ bool Engine::register_module(const std::string& name, const std::vector<int32_t>
   return true;
 }
 
-namespace {
-
-bool module_packet_ok(std::span<const uint8_t> packet) {
+// The cluster and registered capability a module packet may be sent with,
+// or nothing: unknown cluster, malformed or too large packet, a clusterer
+// capability, or a capability not registered in that cluster.
+Cluster* Engine::module_cluster(int32_t cluster_id, std::span<const uint8_t> packet) {
+  Cluster* c = find(cluster_id);
+  if (!c || packet.size() + 12 > wire::kMaxPacketSize) return nullptr;
   auto h = wire::decode_module_header(packet);
-  return h.has_value() && h->capability != wire::kCapInternal && h->capability != wire::kCapExtra &&
-         packet.size() + 12 <= wire::kMaxPacketSize;
+  if (!h || h->capability == wire::kCapInternal || h->capability == wire::kCapExtra ||
+      !module_in_cluster(h->capability, cluster_id))
+    return nullptr;
+  return c;
 }
-
-}  // namespace
 
 SendResult Engine::send_to(Now now, int32_t cluster_id, int32_t node_id,
                            std::span<const uint8_t> packet) {
-  Cluster* c = find(cluster_id);
-  if (!c || !module_packet_ok(packet)) return SendResult::kError;
-  auto h = wire::decode_module_header(packet);
-  if (!module_in_cluster(h->capability, cluster_id)) return SendResult::kError;
+  Cluster* c = module_cluster(cluster_id, packet);
+  if (!c) return SendResult::kError;
   SendResult r = c->send_module(now, node_id, packet);
   settle(now);
   return r;
@@ -321,10 +322,8 @@ SendResult Engine::send_all(Now now, int32_t cluster_id, std::span<const uint8_t
 
 SendResult Engine::send_all_having(Now now, int32_t cluster_id, std::span<const uint8_t> packet,
                                    NodeMatch match) {
-  Cluster* c = find(cluster_id);
-  if (!c || !module_packet_ok(packet)) return SendResult::kError;
-  auto h = wire::decode_module_header(packet);
-  if (!module_in_cluster(h->capability, cluster_id)) return SendResult::kError;
+  Cluster* c = module_cluster(cluster_id, packet);
+  if (!c) return SendResult::kError;
   SendResult r = c->broadcast_module(now, packet, match);
   settle(now);
   return r;

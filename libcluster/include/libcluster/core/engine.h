@@ -113,6 +113,7 @@ class Engine {
   // End of every input: routes recomputed where needed, events raised.
   void settle(Now now);
   bool module_in_cluster(const std::string& name, int32_t cluster_id) const;
+  Cluster* module_cluster(int32_t cluster_id, std::span<const uint8_t> packet);
   Cluster* find(int32_t cluster_id);
   const Cluster* find(int32_t cluster_id) const;
 
