@@ -3,7 +3,8 @@
 // `mi METHOD [ARGS...]` for raw calls.
 //
 // Exit status: 0 success, 1 the node answered with an MI error (or a --wait
-// timed out), 2 usage or connection errors.
+// timed out), 2 usage or connection errors. `db ...` (db_command.h) talks to
+// the database instead, with the same exit statuses.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -15,6 +16,7 @@
 #include <set>
 
 #include "client.h"
+#include "db_command.h"
 #include "libcluster/mi/registry.h"
 #include "render.h"
 
@@ -294,6 +296,7 @@ int main(int argc, char** argv) {
   auto* raw = app.add_subcommand("mi", "raw MI call: mi METHOD [ARGS...] (ARGS as name=value for named params)");
   raw->add_option("method", raw_method, "MI method")->required();
   raw->add_option("args", raw_words, "parameters");
+  lc::nodectl::DbCommand db(app, o.output);
 
   try {
     app.parse(argc, argv);
@@ -306,6 +309,7 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, [](int) { interrupted = true; });
 
   if (raw->parsed()) return raw_call(o, raw_method, raw_words);
+  if (db.parsed()) return db.run(json_output(o));
   for (const auto& cmd : registry.commands()) {
     if (!subs[cmd.name]->parsed()) continue;
     const auto& w = words[cmd.name];
