@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <span>
 #include <tuple>
 #include <utility>
 
@@ -64,27 +65,12 @@ std::optional<ConfigError> read_identity(const Settings& s, NodeConfig& cfg) {
   return std::nullopt;
 }
 
-// The *_col keys and the names they hold (const or not, as `c`).
-template <typename Columns>
-auto column_fields(Columns& c) {
-  return std::array{
-      std::pair{std::string_view("id_col"), &c.id},
-      std::pair{std::string_view("cluster_id_col"), &c.cluster_id},
-      std::pair{std::string_view("node_id_col"), &c.node_id},
-      std::pair{std::string_view("url_col"), &c.url},
-      std::pair{std::string_view("state_col"), &c.state},
-      std::pair{std::string_view("no_ping_retries_col"), &c.no_ping_retries},
-      std::pair{std::string_view("priority_col"), &c.priority},
-      std::pair{std::string_view("sip_addr_col"), &c.sip_addr},
-      std::pair{std::string_view("flags_col"), &c.flags},
-      std::pair{std::string_view("description_col"), &c.description},
-  };
-}
-
 // The column names double as my_node_info/neighbor_node_info property keys,
 // which are split at ',' and '=' and trimmed: such characters cannot work.
 std::optional<ConfigError> read_columns(const Settings& s, NodeConfig& cfg) {
-  const auto cols = column_fields(cfg.db.columns);
+  // Every setting but db_table (read with the database settings).
+  const auto all = store::named_settings(cfg.db.names);
+  const std::span cols(all.begin() + 1, all.end());
   for (auto [key, target] : cols) {
     const std::string& name = s.scalar(key);
     if (name.empty() || name.find_first_of(",= \t\r\n") != std::string::npos)
@@ -103,11 +89,11 @@ std::optional<ConfigError> read_database(const Settings& s, NodeConfig& cfg) {
   if (!db_mode) return db_mode.error();
   cfg.core.db_mode = *db_mode != 0;
   cfg.db.url = s.scalar("db_url");
-  cfg.db.table = s.scalar("db_table");
+  cfg.db.names.table = s.scalar("db_table");
   if (cfg.core.db_mode && cfg.db.url.empty())
     return missing("db_url", "required when db_mode is " + s.scalar("db_mode") +
                                  " (use db_mode 0 to list the nodes in the configuration)");
-  if (cfg.db.table.empty()) return key_error("db_table", "", "must not be empty");
+  if (cfg.db.names.table.empty()) return key_error("db_table", "", "must not be empty");
   return read_columns(s, cfg);
 }
 
@@ -223,7 +209,7 @@ std::optional<ConfigError> read_clusters(const Settings& s, NodeConfig& cfg) {
     return std::nullopt;
   }
   auto clusters = detail::build_clusters(s.list("my_node_info"), s.list("neighbor_node_info"),
-                                         cfg.core.my_node_id, cfg.db.columns, cfg.listeners);
+                                         cfg.core.my_node_id, cfg.db.names, cfg.listeners);
   if (!clusters) return clusters.error();
   cfg.clusters = std::move(*clusters);
   if (cfg.clusters.empty())
@@ -257,8 +243,7 @@ void put_scalars(const NodeConfig& cfg, Settings& s) {
   s.scalars["pid_file"] = cfg.pid_file;
   s.scalars["db_mode"] = num(cfg.core.db_mode);
   s.scalars["db_url"] = cfg.db.url;
-  s.scalars["db_table"] = cfg.db.table;
-  for (auto [key, name] : column_fields(cfg.db.columns)) s.scalars[std::string(key)] = *name;
+  for (auto [key, name] : store::named_settings(cfg.db.names)) s.scalars[std::string(key)] = *name;
   s.scalars["ping_interval"] = num(cfg.core.ping_interval_s);
   s.scalars["ping_timeout"] = num(cfg.core.ping_timeout_ms);
   s.scalars["node_timeout"] = num(cfg.core.node_timeout_s);
@@ -274,7 +259,7 @@ void put_lists(const NodeConfig& cfg, Settings& s) {
   for (const Listener& l : cfg.listeners) s.lists["socket"].push_back(detail::format_listener(l));
   for (const SharingTag& t : cfg.sharing_tags)
     s.lists["sharing_tag"].push_back(detail::format_sharing_tag(t));
-  const ColumnNames& cols = cfg.db.columns;
+  const store::TableNames& cols = cfg.db.names;
   for (const core::ClusterSpec& c : cfg.clusters) {
     s.lists["my_node_info"].push_back(detail::format_node_spec(c.cluster_id, c.local, cols));
     for (const core::NodeInfo& n : c.nodes)

@@ -18,6 +18,7 @@
 
 #include "libcluster/core/types.h"
 #include "libcluster/expected.h"
+#include "libcluster/store/store.h"
 
 namespace lc::node {
 
@@ -45,25 +46,11 @@ struct SharingTag {
   bool active = false;
 };
 
-// Column names of the clusterer table (the *_col parameters). They are also
-// the property names of my_node_info / neighbor_node_info.
-struct ColumnNames {
-  std::string id = "id";
-  std::string cluster_id = "cluster_id";
-  std::string node_id = "node_id";
-  std::string url = "url";
-  std::string state = "state";
-  std::string no_ping_retries = "no_ping_retries";
-  std::string priority = "priority";
-  std::string sip_addr = "sip_addr";
-  std::string flags = "flags";
-  std::string description = "description";
-};
-
+// db_url, db_table and the *_col names. The column names are also the
+// property names of my_node_info / neighbor_node_info.
 struct DbSettings {
   std::string url;  // empty in db_mode 0
-  std::string table = "clusterer";
-  ColumnNames columns;
+  store::TableNames names;
 };
 
 // The validated, effective configuration of a node.

@@ -18,7 +18,7 @@ using Properties = std::map<std::string, std::string, std::less<>>;
 
 // The properties an entry may set (schema.md §6), in the order
 // format_node_spec writes them.
-std::vector<std::string> accepted_names(const ColumnNames& c) {
+std::vector<std::string> accepted_names(const store::TableNames& c) {
   return {c.cluster_id, c.node_id, c.url, c.priority, c.no_ping_retries, c.sip_addr, c.flags};
 }
 
@@ -28,7 +28,7 @@ std::string join(const std::vector<std::string>& names) {
   return out;
 }
 
-std::string unknown_property(const std::string& key, const ColumnNames& c) {
+std::string unknown_property(const std::string& key, const store::TableNames& c) {
   if (key == c.id || key == c.state || key == c.description)
     return "\"" + key + "\" cannot be set here: a node given in the configuration is enabled, " +
            "with no description and no row id";
@@ -37,7 +37,7 @@ std::string unknown_property(const std::string& key, const ColumnNames& c) {
 
 // OpenSIPS finds each property by a substring search, so an empty segment
 // ("a=1,,b=2" or a trailing comma) is harmless there; it is skipped here.
-Expected<Properties, std::string> split_properties(std::string_view text, const ColumnNames& cols) {
+Expected<Properties, std::string> split_properties(std::string_view text, const store::TableNames& cols) {
   const auto accepted = accepted_names(cols);
   Properties props;
   while (!text.empty()) {
@@ -76,7 +76,7 @@ std::string text_property(const Properties& props, const std::string& name) {
 }
 
 std::optional<std::string> check_required(const Properties& props, NodeRole role,
-                                          const ColumnNames& c) {
+                                          const store::TableNames& c) {
   bool has_all = props.contains(c.cluster_id) && props.contains(c.url) &&
                  (role == NodeRole::kLocal || props.contains(c.node_id));
   if (has_all) return std::nullopt;
@@ -87,7 +87,7 @@ std::optional<std::string> check_required(const Properties& props, NodeRole role
 }
 
 // Reads the integer properties into `spec`; an error text on failure.
-std::optional<std::string> read_ints(const Properties& props, const ColumnNames& c,
+std::optional<std::string> read_ints(const Properties& props, const store::TableNames& c,
                                      NodeSpec& spec) {
   struct Field {
     const std::string& name;
@@ -135,7 +135,7 @@ std::optional<std::string> check_local_url(const std::string& text,
 
 std::optional<ConfigError> add_local(std::vector<core::ClusterSpec>& clusters,
                                      const std::string& text, int32_t my_node_id,
-                                     const ColumnNames& cols,
+                                     const store::TableNames& cols,
                                      const std::vector<Listener>& listeners) {
   auto spec = parse_node_spec(text, NodeRole::kLocal, cols);
   if (!spec) return key_error(kLocalKey, text, spec.error());
@@ -158,7 +158,7 @@ std::optional<ConfigError> add_local(std::vector<core::ClusterSpec>& clusters,
 
 std::optional<ConfigError> add_neighbor(std::vector<core::ClusterSpec>& clusters,
                                         const std::string& text, int32_t my_node_id,
-                                        const ColumnNames& cols) {
+                                        const store::TableNames& cols) {
   auto spec = parse_node_spec(text, NodeRole::kNeighbor, cols);
   if (!spec) return key_error(kNeighborKey, text, spec.error());
   const std::string cid = std::to_string(spec->cluster_id);
@@ -182,7 +182,7 @@ std::optional<ConfigError> add_neighbor(std::vector<core::ClusterSpec>& clusters
 }  // namespace
 
 Expected<NodeSpec, std::string> parse_node_spec(std::string_view text, NodeRole role,
-                                                const ColumnNames& cols) {
+                                                const store::TableNames& cols) {
   auto props = split_properties(text, cols);
   if (!props) return unexpected(props.error());
   if (auto missing = check_required(*props, role, cols)) return unexpected(*missing);
@@ -197,7 +197,7 @@ Expected<NodeSpec, std::string> parse_node_spec(std::string_view text, NodeRole 
 }
 
 std::string format_node_spec(int32_t cluster_id, const core::NodeInfo& info,
-                             const ColumnNames& cols) {
+                             const store::TableNames& cols) {
   std::string out = cols.cluster_id + "=" + std::to_string(cluster_id) + "," + cols.node_id + "=" +
                     std::to_string(info.node_id) + "," + cols.url + "=" + info.url + "," +
                     cols.priority + "=" + std::to_string(info.priority) + "," +
@@ -209,7 +209,7 @@ std::string format_node_spec(int32_t cluster_id, const core::NodeInfo& info,
 
 Expected<std::vector<core::ClusterSpec>, ConfigError> build_clusters(
     const std::vector<std::string>& my_node_info,
-    const std::vector<std::string>& neighbor_node_info, int32_t my_node_id, const ColumnNames& cols,
+    const std::vector<std::string>& neighbor_node_info, int32_t my_node_id, const store::TableNames& cols,
     const std::vector<Listener>& listeners) {
   std::vector<core::ClusterSpec> clusters;
   for (const auto& text : my_node_info)

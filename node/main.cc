@@ -12,7 +12,9 @@
 #include <thread>
 #include <unistd.h>
 
+#include "background_worker.h"
 #include "config.h"
+#include "db_provisioning.h"
 #include "libcluster/mi/registry.h"
 #include "libcluster/runtime/runtime.h"
 #include "mi_http_server.h"
@@ -59,35 +61,99 @@ bool write_pid_file(const std::string& path) {
   return static_cast<bool>(f);
 }
 
+void log_loaded(const lc::store::Loaded& loaded) {
+  for (const auto& w : loaded.warnings) spdlog::warn("clusterer table: {}", w);
+  for (const auto& n : loaded.notices) spdlog::info("{}", n);
+}
+
+// The clusters to start with: the configuration's (db_mode 0) or the
+// database's (db_mode 1). An error is the message to exit with.
+lc::Expected<std::vector<lc::core::ClusterSpec>, std::string> initial_clusters(
+    const NodeConfig& cfg, const lc::node::DbProvisioning* db) {
+  if (!db) return cfg.clusters;
+  auto loaded = db->load();
+  if (!loaded) return lc::unexpected("Failed to load info from DB: " + db->explain(loaded.error()));
+  log_loaded(*loaded);
+  return std::move(loaded->clusters);
+}
+
+// clusterer_reload's second half, on the loop thread: swap in the data set
+// read by the worker, or keep the current one.
+std::optional<lc::mi::MiError> apply_reload(
+    lc::runtime::Runtime& rt, const NodeConfig& cfg, const lc::node::DbProvisioning& db,
+    const lc::Expected<lc::store::Loaded, lc::store::Error>& loaded) {
+  const lc::mi::MiError failed{500, "Failed to reload", std::nullopt};
+  if (!loaded) {
+    spdlog::error("clusterer_reload: {}; keeping the current topology", db.explain(loaded.error()));
+    return failed;
+  }
+  if (auto err = lc::core::Engine::validate(cfg.core, loaded->clusters)) {
+    spdlog::error("clusterer_reload: {}; keeping the current topology", *err);
+    return failed;
+  }
+  log_loaded(*loaded);
+  lc::core::Engine fresh(cfg.core, loaded->clusters, rt.now());
+  fresh.keep_reports_of(rt.engine());
+  rt.replace_engine(std::move(fresh));
+  spdlog::info("clusterer_reload: {} cluster(s) loaded; every node is probed again",
+               loaded->clusters.size());
+  return std::nullopt;
+}
+
 int run_node(const NodeConfig& cfg) {
-  if (cfg.core.db_mode) {
-    spdlog::error("db_mode=1 (provisioning from the clusterer table) needs the database store, "
-                  "which this build does not include yet; start with db_mode = 0");
+  std::unique_ptr<lc::node::DbProvisioning> db;
+  if (cfg.core.db_mode) db = std::make_unique<lc::node::DbProvisioning>(cfg);
+  auto clusters = initial_clusters(cfg, db.get());
+  if (!clusters) {
+    spdlog::error("{}", clusters.error());
     return kExitConfig;
   }
-  if (auto err = lc::core::Engine::validate(cfg.core, cfg.clusters)) {
+  if (auto err = lc::core::Engine::validate(cfg.core, *clusters)) {
     spdlog::error("invalid configuration: {}", *err);
     return kExitConfig;
   }
-  auto make_engine = [&](lc::core::Now now) { return lc::core::Engine(cfg.core, cfg.clusters, now); };
 
   lc::runtime::Options opts;
   opts.listeners = listeners_of(cfg);
   opts.dispatch_jobs = cfg.dispatch_jobs;
-  lc::runtime::Runtime rt(make_engine(lc::runtime::clock_now()), std::move(opts));
+  lc::runtime::Runtime rt(lc::core::Engine(cfg.core, *clusters, lc::runtime::clock_now()),
+                          std::move(opts));
+  // Database reads and writes, off the loop. Declared after rt: it stops
+  // (and stops posting to the loop) before the runtime goes away.
+  lc::node::BackgroundWorker db_worker;
 
   const lc::mi::Registry registry = lc::mi::make_clusterer_registry();
-  lc::node::NodeContext ctx(rt, cfg.enable_stats, [] {
-    // Not reached: the handler answers "Non-DB mode" first, and db_mode 1 is
-    // refused at start. Should that change, no reload must look like one.
-    return std::optional<lc::mi::MiError>{lc::mi::MiError{500, "Failed to reload", std::nullopt}};
-  });
+  lc::node::NodeContext::DbHooks hooks;
+  if (db) {
+    hooks.reload = [&](lc::mi::Context::ReloadDone done) {
+      const bool queued = db_worker.submit([&, done] {
+        auto loaded = db->load();  // the loop keeps serving meanwhile
+        rt.post([&, loaded = std::move(loaded), done] {
+          done(apply_reload(rt, cfg, *db, loaded));
+          rt.flush();
+        });
+      });
+      if (!queued) {
+        spdlog::error("clusterer_reload: too many database jobs queued; keeping the current topology");
+        done(lc::mi::MiError{500, "Failed to reload", std::nullopt});
+      }
+    };
+    hooks.store_state = [&](int32_t cluster_id, int32_t node_id, bool enabled) {
+      const bool queued = db_worker.submit([&, cluster_id, node_id, enabled] {
+        if (auto err = db->write_state(cluster_id, node_id, enabled)) spdlog::error("{}", *err);
+      });
+      if (!queued) spdlog::error("clusterer_set_status: too many database jobs queued; state of "
+                                 "node {} in cluster {} not written", node_id, cluster_id);
+    };
+  }
+  lc::node::NodeContext ctx(rt, cfg.enable_stats, std::move(hooks));
 
   rt.add_event_listener([&](const lc::core::Event& e) {
     log_event(e);
     if (const auto* cmd = std::get_if<lc::core::MiCommandReceived>(&e)) {
-      auto run = lc::mi::run_received(registry, ctx, *cmd);
-      run.ok ? spdlog::info("{}", run.log) : spdlog::error("{}", run.log);
+      lc::mi::run_received(registry, ctx, *cmd, [](const lc::mi::RemoteRun& run) {
+        run.ok ? spdlog::info("{}", run.log) : spdlog::error("{}", run.log);
+      });
     }
   });
 
@@ -123,8 +189,13 @@ int run_node(const NodeConfig& cfg) {
     signals.async_wait([&](const asio::error_code& ec, int sig) {
       if (ec) return;
       if (sig == SIGHUP) {
-        auto r = registry.run_command(ctx, "clusterer_reload", {});
-        if (!r) spdlog::warn("SIGHUP: reload: {}", r.error().message);
+        spdlog::info("SIGHUP: reloading");
+        registry.run_command_async(ctx, "clusterer_reload", {}, [](const lc::mi::Result& r) {
+          if (r)
+            spdlog::info("SIGHUP: reload done");
+          else
+            spdlog::warn("SIGHUP: reload: {} {}", r.error().code, r.error().message);
+        });
         rt.flush();
         wait_signal();
         return;
@@ -151,6 +222,7 @@ int run_node(const NodeConfig& cfg) {
   rt.run();
   if (stopper.joinable()) stopper.join();
   if (!cfg.pid_file.empty()) ::unlink(cfg.pid_file.c_str());
+  db_worker.stop();
   spdlog::info("clusterd stopped");
   return 0;
 }

@@ -3,9 +3,19 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+#include <future>
+#include <memory>
 #include <thread>
 
 namespace lc::node {
+namespace {
+
+// Longer than any command takes (a reload waits for the database, whose
+// connect timeout is seconds): past it the client gets 504.
+constexpr std::chrono::seconds kMaxReplyWait{60};
+
+}  // namespace
 
 struct MiHttpServer::Impl {
   runtime::Runtime& rt;
@@ -22,7 +32,24 @@ struct MiHttpServer::Impl {
     // Streaming (subscribe) needs a connection that stays open: over HTTP the
     // call is answered but no events follow (use the unix socket or the
     // gateway's SSE stream for events).
-    mi::Reply reply = rt.call([&](core::Engine&, core::Now) { return registry.handle(ctx, req.body); });
+    auto answer = std::make_shared<std::promise<mi::Reply>>();
+    auto replied = answer->get_future();
+    rt.post([this, body = req.body, answer] {
+      registry.handle_async(ctx, body, [answer](mi::Reply r) { answer->set_value(std::move(r)); });
+      rt.flush();  // the command may have queued packets and events
+    });
+    // A loop that stops drops the job, and with it the promise.
+    if (replied.wait_for(kMaxReplyWait) != std::future_status::ready) {
+      res.status = 504;
+      return;
+    }
+    mi::Reply reply;
+    try {
+      reply = replied.get();
+    } catch (const std::future_error&) {
+      res.status = 503;  // the node is stopping
+      return;
+    }
     if (!reply.response) {
       res.status = 202;
       return;

@@ -50,15 +50,19 @@ struct Session : std::enable_shared_from_this<Session> {
     std::string line(asio::buffers_begin(buf.data()), asio::buffers_begin(buf.data()) + n);
     buf.consume(n);
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
-    if (!line.empty()) handle(line);
-    if (!closed) read();
+    if (line.empty()) return read();
+    handle(line);
   }
 
+  // The next line is read once this one is answered, so replies keep the
+  // order of the requests even when a command answers later (reload).
   void handle(const std::string& line) {
-    mi::Reply reply = registry.handle(ctx, line);
+    registry.handle_async(ctx, line, [self = shared_from_this()](mi::Reply reply) {
+      if (reply.response) self->send(mi::to_text(*reply.response));
+      if (reply.stream && self->listener_id == 0) self->subscribe(std::move(*reply.stream));
+      if (!self->closed) self->read();
+    });
     rt.flush();  // the command may have queued packets and events
-    if (reply.response) send(mi::to_text(*reply.response));
-    if (reply.stream && listener_id == 0) subscribe(std::move(*reply.stream));
   }
 
   void subscribe(mi::Subscription sub) {

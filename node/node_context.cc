@@ -6,9 +6,19 @@
 
 namespace lc::node {
 
-NodeContext::NodeContext(runtime::Runtime& rt, bool enable_stats, Reloader reload)
-    : rt_(rt), enable_stats_(enable_stats), reload_(std::move(reload)),
-      rng_(std::random_device{}()) {}
+NodeContext::NodeContext(runtime::Runtime& rt, bool enable_stats, DbHooks db)
+    : rt_(rt), enable_stats_(enable_stats), db_(std::move(db)), rng_(std::random_device{}()) {}
+
+void NodeContext::reload(ReloadDone done) {
+  // The MI handler answers "Non-DB mode" before asking; without a database
+  // no reload may look like one.
+  if (!db_.reload) return done(mi::MiError{500, "Failed to reload", std::nullopt});
+  db_.reload(std::move(done));
+}
+
+void NodeContext::store_node_state(int32_t cluster_id, int32_t node_id, bool enabled) {
+  if (db_.store_state) db_.store_state(cluster_id, node_id, enabled);
+}
 
 std::string NodeContext::new_tag(int32_t cluster_id) {
   return mi::make_tag(cluster_id, rt_.engine().my_id(), [this] { return rng_(); });

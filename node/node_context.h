@@ -12,21 +12,27 @@ namespace lc::node {
 
 class NodeContext : public mi::Context {
  public:
-  using Reloader = std::function<std::optional<mi::MiError>()>;
+  // db_mode=1 only (empty otherwise): clusterer_reload, and the state
+  // write-back after clusterer_set_status.
+  struct DbHooks {
+    std::function<void(ReloadDone)> reload;
+    std::function<void(int32_t cluster_id, int32_t node_id, bool enabled)> store_state;
+  };
 
-  NodeContext(runtime::Runtime& rt, bool enable_stats, Reloader reload);
+  NodeContext(runtime::Runtime& rt, bool enable_stats, DbHooks db);
 
   core::Engine& engine() override { return rt_.engine(); }
   core::Now now() override { return rt_.now(); }
   bool enable_stats() override { return enable_stats_; }
   std::string new_tag(int32_t cluster_id) override;
-  std::optional<mi::MiError> reload() override { return reload_(); }
+  void reload(ReloadDone done) override;
+  void store_node_state(int32_t cluster_id, int32_t node_id, bool enabled) override;
   void log(mi::LogLevel level, std::string_view text) override;
 
  private:
   runtime::Runtime& rt_;
   bool enable_stats_;
-  Reloader reload_;
+  DbHooks db_;
   std::mt19937 rng_;  // seeded from std::random_device; tags need no crypto
 };
 

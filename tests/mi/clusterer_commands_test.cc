@@ -63,6 +63,47 @@ TEST(mi_clusterer, Reload) {
             R"({"jsonrpc":"2.0","error":{"code":-32602,"message":"Invalid params","data":"Too few or too many parameters"},"id":1})");
 }
 
+// The node reads the database off the loop: the reply comes when the read
+// is done, and only then.
+TEST(mi_clusterer, ReloadAnswersWhenTheDatabaseReadIsDone) {
+  core::Config db = core::test::capture_config(1);
+  db.db_mode = true;
+  auto d = three(db);
+  d->ctx.defer_reload = true;
+  std::vector<std::string> replies;
+  d->registry.handle_async(d->ctx, R"({"jsonrpc":"2.0","method":"clusterer_reload","id":7})",
+                           [&](Reply r) { replies.push_back(to_text(*r.response)); });
+  EXPECT_TRUE(replies.empty());
+  ASSERT_TRUE(d->ctx.pending_reload);
+  d->ctx.pending_reload(app_error(500, "Failed to reload"));
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0], R"({"jsonrpc":"2.0","error":{"code":500,"message":"Failed to reload"},"id":7})");
+
+  // The synchronous form cannot wait: it says so instead of hanging.
+  EXPECT_EQ(d->call("clusterer_reload"),
+            R"({"jsonrpc":"2.0","error":{"code":-32000,"message":"Server error","data":"Command answers asynchronously"},"id":1})");
+}
+
+TEST(mi_clusterer, BroadcastMiOfReloadAnswersWithTheLocalReload) {
+  core::Config db = core::test::capture_config(1);
+  db.db_mode = true;
+  auto d = three(db);
+  d->ctx.defer_reload = true;
+  std::optional<Result> answer;
+  d->registry.run_command_async(d->ctx, "cluster_broadcast_mi", {"1", "clusterer_reload"},
+                                [&](Result r) { answer = std::move(r); });
+  EXPECT_FALSE(answer);
+  d->ctx.pending_reload(std::nullopt);
+  ASSERT_TRUE(answer);
+  EXPECT_TRUE(*answer);
+  RemoteRun run;
+  run_received(d->registry, d->ctx, core::MiCommandReceived{1, 2, "clusterer_reload", {}},
+               [&](RemoteRun r) { run = std::move(r); });
+  EXPECT_EQ(run.log, "");
+  d->ctx.pending_reload(std::nullopt);
+  EXPECT_EQ(run.log, "MI command clusterer_reload returned with success");
+}
+
 // ---------------------------------------------------------------- list, topology
 
 TEST(mi_clusterer, ListShape) {

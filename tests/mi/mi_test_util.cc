@@ -12,9 +12,13 @@ std::string FakeContext::new_tag(int32_t cluster_id) {
   return make_tag(cluster_id, h_.engine().my_id(), [this] { return next_random++; });
 }
 
-std::optional<MiError> FakeContext::reload() {
+void FakeContext::reload(ReloadDone done) {
   ++reloads;
-  return reload_error;
+  if (defer_reload) {
+    pending_reload = std::move(done);
+    return;
+  }
+  done(reload_error);
 }
 
 Node::Node(core::Config cfg, std::vector<core::ClusterSpec> clusters, int64_t unix_base)

@@ -22,7 +22,7 @@ class FakeContext : public Context {
   core::Now now() override { return h_.at(now_ms); }
   bool enable_stats() override { return stats_enabled; }
   std::string new_tag(int32_t cluster_id) override;
-  std::optional<MiError> reload() override;
+  void reload(ReloadDone done) override;
   void store_node_state(int32_t cluster_id, int32_t node_id, bool enabled) override {
     stored.emplace_back(cluster_id, node_id, enabled);
   }
@@ -33,6 +33,10 @@ class FakeContext : public Context {
   uint32_t next_random = 0;  // the tag "random" source counts up
   int reloads = 0;
   std::optional<MiError> reload_error;
+  // When set, reload() keeps `done` here instead of answering (the node's
+  // database read in flight); the test answers later.
+  bool defer_reload = false;
+  ReloadDone pending_reload;
   std::vector<std::tuple<int32_t, int32_t, bool>> stored;
   std::vector<std::string> logs;
 

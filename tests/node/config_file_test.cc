@@ -68,7 +68,7 @@ db_table = 'cluster#er'
 )");
   NodeConfig cfg = parse_ok({"--config", file.path()});
   EXPECT_EQ(cfg.db.url, "mysql://opensips:p#ss\"w\\rd@db/opensips");
-  EXPECT_EQ(cfg.db.table, "cluster#er");
+  EXPECT_EQ(cfg.db.names.table, "cluster#er");
 }
 
 TEST(config_file, EmptyValuesAndEmptyArrays) {
@@ -111,9 +111,9 @@ void expect_same(const NodeConfig& a, const NodeConfig& b) {
     }
   }
   EXPECT_EQ(a.db.url, b.db.url);
-  EXPECT_EQ(a.db.table, b.db.table);
-  EXPECT_EQ(a.db.columns.url, b.db.columns.url);
-  EXPECT_EQ(a.db.columns.node_id, b.db.columns.node_id);
+  EXPECT_EQ(a.db.names.table, b.db.names.table);
+  EXPECT_EQ(a.db.names.url, b.db.names.url);
+  EXPECT_EQ(a.db.names.node_id, b.db.names.node_id);
   ASSERT_EQ(a.listeners.size(), b.listeners.size());
   for (std::size_t i = 0; i < a.listeners.size(); ++i) {
     EXPECT_EQ(a.listeners[i].host, b.listeners[i].host);

@@ -35,7 +35,7 @@ TEST(config_flags, DefaultsAreOpenSipsDefaults) {
                              "--socket", "bin:10.0.0.1:5555"});
   EXPECT_TRUE(cfg.core.db_mode);
   EXPECT_EQ(cfg.db.url, "mysql://u:p@db/opensips");
-  EXPECT_EQ(cfg.db.table, "clusterer");
+  EXPECT_EQ(cfg.db.names.table, "clusterer");
   EXPECT_EQ(cfg.core.ping_interval_s, 4);
   EXPECT_EQ(cfg.core.ping_timeout_ms, 1000);
   EXPECT_EQ(cfg.core.node_timeout_s, 60);
@@ -45,7 +45,7 @@ TEST(config_flags, DefaultsAreOpenSipsDefaults) {
   EXPECT_EQ(cfg.sync_packet_size, 32768);
   EXPECT_TRUE(cfg.dispatch_jobs);
   EXPECT_TRUE(cfg.enable_stats);
-  const ColumnNames& c = cfg.db.columns;
+  const store::TableNames& c = cfg.db.names;
   EXPECT_EQ(c.id, "id");
   EXPECT_EQ(c.cluster_id, "cluster_id");
   EXPECT_EQ(c.node_id, "node_id");
@@ -222,7 +222,7 @@ TEST(config_flags, RenamedColumnsAreThePropertyNames) {
                 "--priority_col", "prio",
                 "--my_node_info", "cid=1,address=bin:127.0.0.1:5001",
                 "--neighbor_node_info", "cid=1,nid=2,address=bin:127.0.0.1:5002,prio=9"});
-  EXPECT_EQ(cfg.db.columns.url, "address");
+  EXPECT_EQ(cfg.db.names.url, "address");
   EXPECT_EQ(cfg.clusters.at(0).nodes.at(0).priority, 9);
   std::string err = parse_error({"--my_node_id", "1",
                                  "--db_mode", "0",

@@ -11,10 +11,11 @@ using core::SendResult;
 
 // ---------------------------------------------------------------- reload, lists
 
-Result clusterer_reload(Call& c) {
-  if (!c.ctx.engine().config().db_mode) return unexpected(app_error(400, "Non-DB mode"));
-  if (auto err = c.ctx.reload()) return unexpected(std::move(*err));
-  return ok();
+void clusterer_reload(Call& c, Done done) {
+  if (!c.ctx.engine().config().db_mode) return done(unexpected(app_error(400, "Non-DB mode")));
+  c.ctx.reload([done = std::move(done)](std::optional<MiError> err) {
+    done(err ? Result(unexpected(std::move(*err))) : ok());
+  });
 }
 
 Json node_json(const core::NodeView& n) {
@@ -196,28 +197,30 @@ void broadcast_mi(Call& c, int32_t cluster_id, const std::string& cmd,
                                     std::string(core::send_result_name(r)));
 }
 
-// The local half: the command's own reply is the reply.
-Result run_locally(Call& c, const std::string& cmd, const std::optional<const Json*>& array) {
+// The local half: the command's own reply is the reply (asynchronous when
+// the command is, e.g. clusterer_reload).
+void run_locally(Call& c, const std::string& cmd, const std::optional<const Json*>& array,
+                 Done done) {
   auto command = c.registry.runnable(cmd);
-  if (!command) return unexpected(command.error());
+  if (!command) return done(unexpected(command.error()));
   std::vector<std::string> args;
   if (array) {
     auto strings = array_strings(**array, "cmd_params");
-    if (!strings) return unexpected(strings.error());
+    if (!strings) return done(unexpected(strings.error()));
     args = std::move(*strings);
   }
-  return c.registry.run_positional(c.ctx, **command, args);
+  c.registry.run_positional_async(c.ctx, **command, args, std::move(done));
 }
 
-Result cluster_broadcast_mi(Call& c) {
+void cluster_broadcast_mi(Call& c, Done done) {
   auto cluster = positive_int(c.params, "cluster_id");
-  if (!cluster) return unexpected(cluster.error());
+  if (!cluster) return done(unexpected(cluster.error()));
   auto cmd = c.params.get_string("cmd_name");
-  if (!cmd) return unexpected(cmd.error());
+  if (!cmd) return done(unexpected(cmd.error()));
   auto array = cmd_params(c.params);
-  if (!array) return unexpected(array.error());
+  if (!array) return done(unexpected(array.error()));
   broadcast_mi(c, *cluster, *cmd, *array);
-  return run_locally(c, *cmd, *array);
+  run_locally(c, *cmd, *array, std::move(done));
 }
 
 // ---------------------------------------------------------------- declarations
@@ -233,7 +236,7 @@ void add_lists(Registry& r) {
       .module = "clusterer",
       .recipes = {{}},
       .cli_name = "reload",
-      .handler = clusterer_reload,
+      .async_handler = clusterer_reload,
   });
   r.add(Command{
       .name = "clusterer_list",
@@ -306,7 +309,7 @@ void add_remote_mi(Registry& r) {
       .params = {cluster_id_param(), cmd_name_param(), cmd_params_param()},
       .recipes = {{"cluster_id", "cmd_name"}, {"cluster_id", "cmd_name", "cmd_params"}},
       .cli_name = "broadcast_mi",
-      .handler = cluster_broadcast_mi,
+      .async_handler = cluster_broadcast_mi,
   });
 }
 

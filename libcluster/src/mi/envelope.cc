@@ -1,6 +1,8 @@
 // The JSON-RPC 2.0 envelope of OpenSIPS's MI (mi.md §1): request checks,
 // recipe matching, id echo and the notification rule.
 #include <exception>
+#include <memory>
+#include <utility>
 
 #include "libcluster/mi/registry.h"
 
@@ -121,34 +123,88 @@ std::optional<Subscription> subscription_of(const Json& result) {
 
 }  // namespace
 
-Result Registry::call(Context& ctx, const Command& cmd, const Json* params) const {
+void Registry::call_async(Context& ctx, const Command& cmd, const Json* params, Done done) const {
   if (params && params->is_null()) params = nullptr;
-  if (params && !params->is_array() && !params->is_object()) return unexpected(invalid_request());
+  if (params && !params->is_array() && !params->is_object()) return done(unexpected(invalid_request()));
   if (params && params->empty()) params = nullptr;
   if (params && params->is_array() && cmd.named_only)
-    return unexpected(invalid_params("Command only supports named parameters"));
+    return done(unexpected(invalid_params("Command only supports named parameters")));
   auto recipe = select_recipe(cmd, params);
-  if (!recipe) return unexpected(recipe.error());
+  if (!recipe) return done(unexpected(recipe.error()));
   const Params bound = bind(**recipe, params);
   Call c{ctx, *this, bound};
+  // OpenSIPS's answer when a handler produced nothing (memory failure).
+  const auto failed = [] { return Result(unexpected(server_error("Command handler returned null"))); };
+  if (!cmd.async_handler) {
+    Result r = failed();
+    try {
+      r = cmd.handler(c);
+    } catch (const std::exception&) {
+    }
+    return done(std::move(r));
+  }
+  // `done` must run once: not again when the handler throws after answering.
+  auto answered = std::make_shared<bool>(false);
+  Done once = [answered, done = std::move(done)](Result r) {
+    if (std::exchange(*answered, true)) return;
+    done(std::move(r));
+  };
   try {
-    return cmd.handler(c);
+    cmd.async_handler(c, once);
   } catch (const std::exception&) {
-    // OpenSIPS's answer when a handler produced nothing (memory failure).
-    return unexpected(server_error("Command handler returned null"));
+    once(failed());
   }
 }
 
-Reply Registry::handle_json(Context& ctx, const Json& request) const {
+Result Registry::call(Context& ctx, const Command& cmd, const Json* params) const {
+  std::optional<Result> out;
+  call_async(ctx, cmd, params, [&out](Result r) { out = std::move(r); });
+  if (!out) return unexpected(server_error("Command answers asynchronously"));
+  return std::move(*out);
+}
+
+void Registry::handle_json_async(Context& ctx, const Json& request, ReplyDone done) const {
   const Request req = inspect(request);
   // Invalid requests are answered even without an id (mi.md §1.2).
-  if (!req.valid) return Reply{response(unexpected(invalid_request()), req.id), std::nullopt};
+  if (!req.valid) return done(Reply{response(unexpected(invalid_request()), req.id), std::nullopt});
   const Command* cmd = find(req.method->get_ref<const std::string&>());
-  const Result r = cmd ? call(ctx, *cmd, req.params) : Result(unexpected(method_not_found()));
-  Reply reply;
-  if (cmd && cmd->streaming && r) reply.stream = subscription_of(*r);
-  if (!req.notification) reply.response = response(r, req.id);
-  return reply;
+  if (!cmd) {
+    Reply reply;
+    if (!req.notification) reply.response = response(unexpected(method_not_found()), req.id);
+    return done(std::move(reply));
+  }
+  call_async(ctx, *cmd, req.params,
+             [streaming = cmd->streaming, notification = req.notification, id = req.id,
+              done = std::move(done)](Result r) {
+               Reply reply;
+               if (streaming && r) reply.stream = subscription_of(*r);
+               if (!notification) reply.response = response(r, id);
+               done(std::move(reply));
+             });
+}
+
+void Registry::handle_async(Context& ctx, std::string_view body, ReplyDone done) const {
+  const Json request = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (request.is_discarded())
+    return done(Reply{response(unexpected(parse_error()), nullptr), std::nullopt});
+  handle_json_async(ctx, request, std::move(done));
+}
+
+namespace {
+
+// The answer of the synchronous forms when a command did not answer at once.
+Reply not_answered(const Json& request) {
+  return Reply{response(unexpected(server_error("Command answers asynchronously")),
+                        inspect(request).id),
+               std::nullopt};
+}
+
+}  // namespace
+
+Reply Registry::handle_json(Context& ctx, const Json& request) const {
+  std::optional<Reply> out;
+  handle_json_async(ctx, request, [&out](Reply r) { out = std::move(r); });
+  return out ? std::move(*out) : not_answered(request);
 }
 
 Reply Registry::handle(Context& ctx, std::string_view body) const {

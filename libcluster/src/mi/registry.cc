@@ -78,7 +78,8 @@ void check_params(const Command& cmd) {
 void Registry::check_new(const Command& cmd) const {
   if (cmd.name.empty()) bad_declaration(cmd, "empty name");
   if (by_name_.contains(cmd.name)) bad_declaration(cmd, "declared twice");
-  if (!cmd.handler) bad_declaration(cmd, "no handler");
+  if (!cmd.handler == !cmd.async_handler)
+    bad_declaration(cmd, "needs exactly one of handler and async_handler");
   if (cmd.cli_name.empty()) bad_declaration(cmd, "no nodectl name");
   check_recipes(cmd);
   check_params(cmd);
@@ -111,6 +112,20 @@ Expected<const Command*, MiError> Registry::runnable(std::string_view name) cons
   return cmd;
 }
 
+void Registry::run_positional_async(Context& ctx, const Command& cmd,
+                                    const std::vector<std::string>& params, Done done) const {
+  Json array = Json::array();
+  for (const auto& p : params) array.push_back(p);
+  call_async(ctx, cmd, &array, std::move(done));
+}
+
+void Registry::run_command_async(Context& ctx, std::string_view name,
+                                 const std::vector<std::string>& params, Done done) const {
+  auto cmd = runnable(name);
+  if (!cmd) return done(unexpected(cmd.error()));
+  run_positional_async(ctx, **cmd, params, std::move(done));
+}
+
 Result Registry::run_positional(Context& ctx, const Command& cmd,
                                 const std::vector<std::string>& params) const {
   Json array = Json::array();
@@ -125,13 +140,23 @@ Result Registry::run_command(Context& ctx, std::string_view name,
   return run_positional(ctx, **cmd, params);
 }
 
+void run_received(const Registry& registry, Context& ctx, const core::MiCommandReceived& m,
+                  std::function<void(RemoteRun)> done) {
+  auto cmd = registry.runnable(m.cmd_name);
+  if (!cmd) return done(RemoteRun{false, cmd.error().message});
+  registry.run_positional_async(ctx, **cmd, m.params,
+                                [name = m.cmd_name, done = std::move(done)](Result r) {
+                                  done(RemoteRun{r.has_value(), "MI command " + name +
+                                                                    " returned with " +
+                                                                    (r ? "success" : "error")});
+                                });
+}
+
 RemoteRun run_received(const Registry& registry, Context& ctx,
                        const core::MiCommandReceived& m) {
-  auto cmd = registry.runnable(m.cmd_name);
-  if (!cmd) return RemoteRun{false, cmd.error().message};
-  Result r = registry.run_positional(ctx, **cmd, m.params);
-  return RemoteRun{r.has_value(),
-                   "MI command " + m.cmd_name + " returned with " + (r ? "success" : "error")};
+  std::optional<RemoteRun> out;
+  run_received(registry, ctx, m, [&out](RemoteRun r) { out = std::move(r); });
+  return out ? std::move(*out) : RemoteRun{false, "MI command " + m.cmd_name + " answers asynchronously"};
 }
 
 }  // namespace lc::mi

@@ -103,6 +103,9 @@ class Engine {
   bool has_cluster(int32_t cluster_id) const;
   Stats stats() const;
   const ReportRing& node_states_reports() const { return node_states_; }
+  // clusterer_reload: the new data set keeps the node_states reports of the
+  // one it replaces (the status/report identifier outlives a reload).
+  void keep_reports_of(const Engine& previous) { node_states_ = previous.node_states_; }
   const Config& config() const { return cfg_; }
 
  private:

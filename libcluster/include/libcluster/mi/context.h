@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,8 +33,11 @@ class Context {
   // runtime implements it with make_tag() and its random source.
   virtual std::string new_tag(int32_t cluster_id) = 0;
   // clusterer_reload in DB mode: replace clusters and nodes with the DB
-  // contents. An error is the command's reply (500 "Failed to reload").
-  virtual std::optional<MiError> reload() = 0;
+  // contents, then call `done` on the engine thread with nothing or the
+  // command's error (500 "Failed to reload"). The database is read off the
+  // engine thread, so `done` may run after reload returns.
+  using ReloadDone = std::function<void(std::optional<MiError>)>;
+  virtual void reload(ReloadDone done) = 0;
 
   // clusterer_set_status succeeded in DB mode: update the `state` column
   // (mi.md §2.4; for the local node every row with its node_id). Failures

@@ -80,6 +80,12 @@ struct Call {
   const Params& params;
 };
 using Handler = std::function<Result(Call&)>;
+// A command that waits for I/O (clusterer_reload reads the database) answers
+// through `done`, on the engine thread, possibly after returning, so the
+// event loop keeps serving meanwhile. The Call does not outlive the handler
+// call: copy what `done` needs.
+using Done = std::function<void(Result)>;
+using AsyncHandler = std::function<void(Call&, Done)>;
 
 struct Command {
   std::string name{};    // JSON-RPC method, e.g. "clusterer_set_status"
@@ -96,7 +102,8 @@ struct Command {
   // it); such a command cannot be run by cluster_*_mi.
   bool streaming = false;
   bool named_only = false;  // refuses positional params (none of ours)
-  Handler handler{};
+  Handler handler{};            // exactly one of handler and async_handler
+  AsyncHandler async_handler{};
 
   const Param* param(std::string_view name) const;
   // True when some recipe lacks the parameter.
@@ -131,19 +138,31 @@ class Registry {
   StatusReports& status_reports() { return status_; }
   const StatusReports& status_reports() const { return status_; }
 
-  // One JSON-RPC request: body text in, response out (compact when printed
-  // with to_text). Never throws for any input.
+  // One JSON-RPC request: body text in, the reply to `done` (on the engine
+  // thread; at once unless the command is asynchronous). Never throws for
+  // any input.
+  using ReplyDone = std::function<void(Reply)>;
+  void handle_async(Context& ctx, std::string_view body, ReplyDone done) const;
+  void handle_json_async(Context& ctx, const Json& request, ReplyDone done) const;
+  // The same for contexts that complete every command at once (tests, or
+  // only synchronous commands); an asynchronous command that has not
+  // answered on return gets a -32000 error.
   Reply handle(Context& ctx, std::string_view body) const;
   Reply handle_json(Context& ctx, const Json& request) const;
 
   // Recipe matching (§1.3) and the handler; params is an array, an object,
   // or null / nullptr for none.
+  void call_async(Context& ctx, const Command& cmd, const Json* params, Done done) const;
   Result call(Context& ctx, const Command& cmd, const Json* params) const;
 
   // cluster_broadcast_mi's local run and an MI_CMD received from a peer
   // (mi.md §2.6-2.7): positional string params; 400 errors for an unknown,
   // streaming or named-only command.
   Expected<const Command*, MiError> runnable(std::string_view name) const;
+  void run_positional_async(Context& ctx, const Command& cmd,
+                            const std::vector<std::string>& params, Done done) const;
+  void run_command_async(Context& ctx, std::string_view name,
+                         const std::vector<std::string>& params, Done done) const;
   Result run_positional(Context& ctx, const Command& cmd,
                         const std::vector<std::string>& params) const;
   Result run_command(Context& ctx, std::string_view name,
@@ -169,6 +188,9 @@ struct RemoteRun {
   bool ok = false;
   std::string log;
 };
+void run_received(const Registry& registry, Context& ctx, const core::MiCommandReceived& cmd,
+                  std::function<void(RemoteRun)> done);
+// The same for synchronous commands (tests).
 RemoteRun run_received(const Registry& registry, Context& ctx,
                        const core::MiCommandReceived& cmd);
 

@@ -1,0 +1,301 @@
+// db_mode=1 end to end: `nodectl db` provisions the clusterer table, real
+// clusterd processes load it, write set_status back, reload on MI and on
+// SIGHUP, and refuse to start on a database they cannot use. SQLite always;
+// PostgreSQL too when LC_TEST_POSTGRES_URL is set (CI sets it).
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <signal.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <random>
+#include <thread>
+
+#include "polling.h"
+#include "process.h"
+
+namespace lc::itest {
+namespace {
+
+using namespace std::chrono_literals;
+using Json = nlohmann::ordered_json;
+using lc::test::free_port;
+using lc::test::wait_for;
+
+// One database under test: a SQLite file in the test's directory, or a
+// fresh table in the PostgreSQL test database (so tests can run at once).
+struct Db {
+  std::string url;
+  std::string table = "clusterer";
+
+  std::vector<std::string> args() const {
+    std::vector<std::string> a = {"--db_url", url};
+    if (table != "clusterer") a.insert(a.end(), {"--db_table", table});
+    return a;
+  }
+  RunResult ctl(std::vector<std::string> words) const {
+    std::vector<std::string> argv = {LC_NODECTL_BIN, "-o", "json", "db"};
+    argv.insert(argv.end(), words.begin(), words.end());
+    for (const auto& a : args()) argv.push_back(a);
+    return run(argv);
+  }
+  void add(int cluster, int node, uint16_t port, std::string extra_flag = "",
+           std::string extra_value = "") const {
+    std::vector<std::string> w = {"add", "--cluster_id", std::to_string(cluster), "--node_id",
+                                  std::to_string(node), "--url",
+                                  "bin:127.0.0.1:" + std::to_string(port), "--description",
+                                  "node " + std::to_string(node)};
+    if (!extra_flag.empty()) w.insert(w.end(), {extra_flag, extra_value});
+    auto r = ctl(w);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  // (cluster_id, node_id) -> row, as `nodectl db list -o json` prints it.
+  std::map<std::pair<int, int>, Json> rows() const {
+    std::map<std::pair<int, int>, Json> out;
+    auto r = ctl({"list"});
+    if (r.exit_code != 0) return out;
+    for (const auto& row : Json::parse(r.out))
+      out[{row["cluster_id"].get<int>(), row["node_id"].get<int>()}] = row;
+    return out;
+  }
+};
+
+Db sqlite_db(const TempDir& dir) { return Db{"sqlite://" + dir.path() + "/cluster.db"}; }
+
+std::optional<Db> postgres_db() {
+  const char* url = std::getenv("LC_TEST_POSTGRES_URL");
+  if (!url || !*url) return std::nullopt;
+  std::random_device rd;
+  return Db{url, "itest_" + std::to_string(rd() % 1000000000)};
+}
+
+class DbNode {
+ public:
+  DbNode(const TempDir& dir, const Db& db, int id, uint16_t port)
+      : dir_(dir.path()), db_(db), id_(id), port_(port) {
+    start();
+  }
+
+  void start() {
+    std::vector<std::string> argv = {LC_CLUSTERD_BIN, "--my_node_id", std::to_string(id_),
+                                     "--db_mode", "1", "--socket",
+                                     "bin:127.0.0.1:" + std::to_string(port_), "--mi_socket",
+                                     socket(), "--ping_interval", "1", "--ping_timeout", "500",
+                                     "--node_timeout", "3", "--log_level", "debug"};
+    for (const auto& a : db_.args()) argv.push_back(a);
+    proc_ = std::make_unique<Process>(argv, log_path());
+    wait_for([&] { return std::filesystem::exists(socket()) || !proc_->running(); }, 3s);
+  }
+
+  std::string socket() const { return dir_ + "/n" + std::to_string(id_) + ".sock"; }
+  std::string log_path() const { return dir_ + "/node" + std::to_string(id_) + ".log"; }
+  std::string log() const {
+    std::ifstream f(log_path());
+    return std::string(std::istreambuf_iterator<char>(f), {});
+  }
+  Process& proc() { return *proc_; }
+
+  RunResult ctl(std::vector<std::string> args) {
+    std::vector<std::string> argv = {LC_NODECTL_BIN, "-s", socket(), "-o", "json"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run(argv);
+  }
+  // node id -> clusterer_list entry, for `cluster`.
+  std::map<int, Json> nodes(int cluster = 1) {
+    std::map<int, Json> m;
+    auto r = ctl({"list"});
+    if (r.exit_code != 0) return m;
+    auto j = Json::parse(r.out, nullptr, false);
+    if (j.is_discarded()) return m;
+    for (const auto& c : j["Clusters"])
+      if (c["cluster_id"] == cluster)
+        for (const auto& n : c["Nodes"]) m[n["node_id"].get<int>()] = n;
+    return m;
+  }
+  std::string link(int node) {
+    auto m = nodes();
+    return m.count(node) ? m[node]["link_state"].get<std::string>() : "";
+  }
+
+ private:
+  std::string dir_;
+  Db db_;
+  int id_;
+  uint16_t port_;
+  std::unique_ptr<Process> proc_;
+};
+
+// Three nodes provisioned in the table, node 1 a seed.
+struct DbCluster {
+  TempDir dir;
+  Db db;
+  uint16_t p1 = free_port(), p2 = free_port(), p3 = free_port();
+  std::unique_ptr<DbNode> n1, n2, n3;
+
+  explicit DbCluster(std::optional<Db> given = std::nullopt) : db(given ? *given : sqlite_db(dir)) {
+    auto m = db.ctl({"migrate"});
+    EXPECT_EQ(m.exit_code, 0) << m.err;
+    db.add(1, 1, p1, "--flags", "seed");
+    db.add(1, 2, p2);
+    db.add(1, 3, p3);
+    n1 = std::make_unique<DbNode>(dir, db, 1, p1);
+    n2 = std::make_unique<DbNode>(dir, db, 2, p2);
+    n3 = std::make_unique<DbNode>(dir, db, 3, p3);
+  }
+  bool all_up() {
+    for (DbNode* n : {n1.get(), n2.get(), n3.get()}) {
+      auto m = n->nodes();
+      if (m.size() != 2) return false;
+      for (auto& [id, v] : m)
+        if (v["link_state"] != "Up") return false;
+    }
+    return true;
+  }
+};
+
+void forms_writes_back_and_reloads(DbCluster& c) {
+  ASSERT_TRUE(wait_for([&] { return c.all_up(); }, 8s)) << c.n1->log();
+  // clusterer_list shows the rows' ids and descriptions (schema.md §3).
+  auto rows = c.db.rows();
+  auto listed = c.n1->nodes();
+  EXPECT_EQ(listed[2]["db_id"], (rows[{1, 2}]["id"]));
+  EXPECT_EQ(listed[2]["description"], "node 2");
+
+  // set_status of another node: that row only (schema.md §4.3).
+  ASSERT_EQ(c.n1->ctl({"set_status", "1", "2", "0"}).exit_code, 0);
+  EXPECT_TRUE(wait_for([&] { return c.db.rows()[{1, 2}]["state"] == 0; }, 3s));
+  EXPECT_EQ((c.db.rows()[{1, 3}]["state"]), 1);
+  ASSERT_EQ(c.n1->ctl({"set_status", "1", "2", "1"}).exit_code, 0);
+  EXPECT_TRUE(wait_for([&] { return c.db.rows()[{1, 2}]["state"] == 1; }, 3s));
+  // set_status of the local node: every row of the node, in every cluster.
+  c.db.add(5, 3, c.p3);
+  ASSERT_EQ(c.n3->ctl({"set_status", "1", "0"}).exit_code, 0);
+  EXPECT_TRUE(wait_for([&] { auto r = c.db.rows(); return r[{1, 3}]["state"] == 0 &&
+                                                           r[{5, 3}]["state"] == 0; }, 3s));
+  ASSERT_EQ(c.n3->ctl({"set_status", "1", "1"}).exit_code, 0);
+
+  // remove_node is refused in DB mode.
+  auto removed = c.n1->ctl({"remove_node", "1", "2"});
+  EXPECT_EQ(removed.exit_code, 1);
+  EXPECT_NE(removed.err.find("Running in DB mode"), std::string::npos) << removed.err;
+
+  // A row added while running appears after clusterer_reload, via MI...
+  uint16_t p4 = free_port();
+  c.db.add(1, 4, p4);
+  EXPECT_EQ(c.n1->nodes().count(4), 0u);
+  auto reload = c.n1->ctl({"reload"});
+  EXPECT_EQ(reload.exit_code, 0) << reload.err;
+  EXPECT_EQ(reload.out, "\"OK\"\n");
+  EXPECT_EQ(c.n1->nodes().count(4), 1u);
+  // ...every node is probed again and comes back Up, node 4 stays unreachable.
+  EXPECT_TRUE(wait_for([&] { return c.n1->link(2) == "Up" && c.n1->link(3) == "Up"; }, 5s))
+      << c.n1->log();
+  EXPECT_NE(c.n1->link(4), "Up");
+
+  // ...and via SIGHUP.
+  ASSERT_EQ(c.n2->nodes().count(4), 0u);
+  ::kill(c.n2->proc().pid(), SIGHUP);
+  EXPECT_TRUE(wait_for([&] { return c.n2->nodes().count(4) == 1; }, 3s)) << c.n2->log();
+  EXPECT_TRUE(c.n2->proc().running());
+  EXPECT_NE(c.n2->log().find("SIGHUP: reload done"), std::string::npos);
+}
+
+TEST(db_mode, SqliteClusterFormsWritesBackAndReloads) {
+  DbCluster c;
+  forms_writes_back_and_reloads(c);
+}
+
+TEST(db_mode, PostgresClusterFormsWritesBackAndReloads) {
+  auto db = postgres_db();
+  if (!db) {
+    if (std::getenv("LC_REQUIRE_POSTGRES")) FAIL() << "LC_REQUIRE_POSTGRES is set but LC_TEST_POSTGRES_URL is not";
+    GTEST_SKIP() << "LC_TEST_POSTGRES_URL is not set";
+  }
+  DbCluster c(db);
+  forms_writes_back_and_reloads(c);
+}
+
+TEST(db_mode, FailedReloadKeepsTheTopology) {
+  DbCluster c;
+  ASSERT_TRUE(wait_for([&] { return c.all_up(); }, 8s)) << c.n1->log();
+  // The database file goes away: the reload fails, nothing changes.
+  std::filesystem::rename(c.dir.path() + "/cluster.db", c.dir.path() + "/moved.db");
+  auto reload = c.n1->ctl({"reload"});
+  EXPECT_EQ(reload.exit_code, 1);
+  EXPECT_NE(reload.err.find("Failed to reload"), std::string::npos) << reload.err;
+  EXPECT_EQ(c.n1->link(2), "Up");
+  EXPECT_EQ(c.n1->link(3), "Up");
+  EXPECT_NE(c.n1->log().find("keeping the current topology"), std::string::npos);
+  // set_status still works at run time; the write-back failure is only logged.
+  EXPECT_EQ(c.n1->ctl({"set_status", "1", "3", "0"}).exit_code, 0);
+  EXPECT_TRUE(wait_for([&] {
+    return c.n1->log().find("Failed to update state in clusterer DB for node [3] cluster [1]") !=
+           std::string::npos;
+  }, 3s)) << c.n1->log();
+}
+
+// clusterd refuses, with exit status 2 and a message saying what to do.
+RunResult start_fails(const std::string& db_url, int my_id, uint16_t port) {
+  return run({LC_CLUSTERD_BIN, "--my_node_id", std::to_string(my_id), "--db_mode", "1",
+              "--db_url", db_url, "--socket", "bin:127.0.0.1:" + std::to_string(port),
+              "--mi_socket", ""},
+             5s);
+}
+
+TEST(db_mode, StartRefusesUnusableDatabases) {
+  TempDir dir;
+  const uint16_t port = free_port();
+  const std::string url = "sqlite://" + dir.path() + "/c.db";
+
+  auto missing = start_fails(url, 1, port);  // no file at all
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("Failed to load info from DB"), std::string::npos) << missing.err;
+
+  Db db{url};
+  ASSERT_EQ(db.ctl({"migrate"}).exit_code, 0);
+  auto empty = start_fails(url, 1, port);
+  EXPECT_EQ(empty.exit_code, 2);
+  EXPECT_NE(empty.err.find("Current node does not belong to any cluster"), std::string::npos)
+      << empty.err;
+
+  db.add(1, 1, free_port());  // not one of the node's listeners
+  auto foreign = start_fails(url, 1, port);
+  EXPECT_EQ(foreign.exit_code, 2);
+  EXPECT_NE(foreign.err.find("non-local socket"), std::string::npos) << foreign.err;
+
+  Db other{url, "nodes"};  // a table that was never created
+  auto no_table = run({LC_CLUSTERD_BIN, "--my_node_id", "1", "--db_mode", "1", "--db_url", url,
+                       "--db_table", "nodes", "--socket", "bin:127.0.0.1:" + std::to_string(port),
+                       "--mi_socket", ""},
+                      5s);
+  EXPECT_EQ(no_table.exit_code, 2);
+  EXPECT_NE(no_table.err.find("nodectl db migrate --db_url " + url + " --db_table nodes"),
+            std::string::npos)
+      << no_table.err;
+
+  auto mysql = start_fails("mysql://u:secret@127.0.0.1/opensips", 1, port);
+  EXPECT_EQ(mysql.exit_code, 2);
+  EXPECT_EQ(mysql.err.find("secret"), std::string::npos) << mysql.err;
+}
+
+TEST(db_mode, BadRowsOfOtherNodesAreSkipped) {
+  TempDir dir;
+  Db db = sqlite_db(dir);
+  ASSERT_EQ(db.ctl({"migrate"}).exit_code, 0);
+  const uint16_t p1 = free_port();
+  db.add(1, 1, p1);
+  auto bad = db.ctl({"add", "--cluster_id", "1", "--node_id", "2", "--url",
+                     "bin:host.invalid:5002"});
+  ASSERT_EQ(bad.exit_code, 0) << bad.err;
+  db.add(1, 3, free_port());
+  DbNode n(dir, db, 1, p1);
+  ASSERT_TRUE(wait_for([&] { return n.nodes().size() == 1; }, 3s)) << n.log();
+  EXPECT_EQ(n.nodes().count(3), 1u);
+  EXPECT_NE(n.log().find("Cannot resolve host: host.invalid"), std::string::npos) << n.log();
+}
+
+}  // namespace
+}  // namespace lc::itest
