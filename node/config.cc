@@ -103,6 +103,7 @@ std::optional<ConfigError> read_timers(const Settings& s, NodeConfig& cfg) {
       {"ping_timeout", 1, &cfg.core.ping_timeout_ms},
       {"node_timeout", 0, &cfg.core.node_timeout_s},
       {"seed_fallback_interval", 0, &cfg.seed_fallback_interval_s},
+      {"tcp_max_msg_time", 0, &cfg.tcp_max_msg_time_s},
   };
   for (auto [key, min, target] : timers) {
     auto v = int_setting(s, key);
@@ -251,6 +252,7 @@ void put_scalars(const NodeConfig& cfg, Settings& s) {
   s.scalars["sync_timeout"] = num(cfg.sync_timeout_s);
   s.scalars["sync_packet_size"] = num(cfg.sync_packet_size);
   s.scalars["dispatch_jobs"] = num(cfg.dispatch_jobs);
+  s.scalars["tcp_max_msg_time"] = num(cfg.tcp_max_msg_time_s);
   s.scalars["enable_stats"] = num(cfg.enable_stats);
   s.scalars["enable_rerouting"] = num(cfg.core.enable_rerouting);
 }

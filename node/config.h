@@ -66,6 +66,9 @@ struct NodeConfig {
   spdlog::level::level_enum log_level = spdlog::level::info;
   std::string pid_file;  // empty: no pid file
   bool dispatch_jobs = true;
+  // OpenSIPS's core tcp_max_msg_time: a connection whose partial packet is
+  // older than this is closed (docs/decisions.md N1). 0: no limit.
+  int32_t tcp_max_msg_time_s = 4;
   bool enable_stats = true;
   int32_t seed_fallback_interval_s = 5;
   int32_t sync_timeout_s = 15;

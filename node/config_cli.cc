@@ -65,6 +65,8 @@ constexpr std::array kKeys = {
     KeySpec{"sync_timeout", kInt, "15", kTimers, "Seconds before a data sync is given up"},
     KeySpec{"sync_packet_size", kInt, "32768", kTimers, "Bytes of sync data per packet"},
     KeySpec{"dispatch_jobs", kInt, "1", kTimers, "1: handle module packets in worker jobs"},
+    KeySpec{"tcp_max_msg_time", kInt, "4", kTimers,
+            "Seconds a partly received BIN packet may take to complete (0: no limit)"},
     KeySpec{"enable_stats", kInt, "1", kTimers, "1: keep the clusterer statistics"},
     KeySpec{"enable_rerouting", kInt, "1", kTimers, "1: relay packets when a direct link is down"},
 };

@@ -116,6 +116,7 @@ int run_node(const NodeConfig& cfg) {
   lc::runtime::Options opts;
   opts.listeners = listeners_of(cfg);
   opts.dispatch_jobs = cfg.dispatch_jobs;
+  opts.max_msg_time_ms = int64_t{cfg.tcp_max_msg_time_s} * 1000;
   lc::runtime::Runtime rt(lc::core::Engine(cfg.core, *clusters, lc::runtime::clock_now()),
                           std::move(opts));
   // Database reads and writes, off the loop. Declared after rt: it stops

@@ -128,6 +128,7 @@ void expect_same(const NodeConfig& a, const NodeConfig& b) {
   EXPECT_EQ(a.log_level, b.log_level);
   EXPECT_EQ(a.pid_file, b.pid_file);
   EXPECT_EQ(a.dispatch_jobs, b.dispatch_jobs);
+  EXPECT_EQ(a.tcp_max_msg_time_s, b.tcp_max_msg_time_s);
   EXPECT_EQ(a.enable_stats, b.enable_stats);
   EXPECT_EQ(a.seed_fallback_interval_s, b.seed_fallback_interval_s);
   EXPECT_EQ(a.sync_timeout_s, b.sync_timeout_s);
@@ -176,6 +177,7 @@ TEST(config_file, PrintConfigReadsBackTheSame) {
                      "--ping_interval", "0",
                      "--enable_rerouting", "0",
                      "--dispatch_jobs", "0",
+                     "--tcp_max_msg_time", "9",
                      "--sync_packet_size", "65535"});
 }
 

@@ -44,6 +44,7 @@ TEST(config_flags, DefaultsAreOpenSipsDefaults) {
   EXPECT_EQ(cfg.sync_timeout_s, 15);
   EXPECT_EQ(cfg.sync_packet_size, 32768);
   EXPECT_TRUE(cfg.dispatch_jobs);
+  EXPECT_EQ(cfg.tcp_max_msg_time_s, 4);
   EXPECT_TRUE(cfg.enable_stats);
   const store::TableNames& c = cfg.db.names;
   EXPECT_EQ(c.id, "id");

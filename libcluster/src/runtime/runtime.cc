@@ -1,14 +1,20 @@
 #include "libcluster/runtime/runtime.h"
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <array>
 #include <asio.hpp>
+#include <atomic>
 #include <cassert>
 #include <chrono>
 #include <deque>
 #include <map>
+#include <mutex>
 #include <thread>
 #include <unordered_map>
 
+#include "dispatcher.h"
 #include "libcluster/core/url.h"
 #include "libcluster/wire/constants.h"
 #include "libcluster/wire/framer.h"
@@ -50,11 +56,30 @@ std::optional<int32_t> peek_source(const std::vector<uint8_t>& p) {
 // Reconnect back-off after failed connects: 50 ms doubling, at most 1 s.
 constexpr int64_t kBackoffFirstMs = 50;
 constexpr int64_t kBackoffMaxMs = 1000;
+// At most one "module events dropped" warning per this period.
+constexpr int64_t kDropWarnPeriodMs = 1000;
+
+Clock::time_point at_ms(int64_t mono_ms) {
+  return Clock::time_point(std::chrono::milliseconds(mono_ms));
+}
+
+// A module handler, run inline or on a worker. A throwing handler is logged
+// and skipped: it must neither kill a worker nor unwind the loop.
+void run_handler(const ModuleHandler& handler, const core::ModuleEvent& ev) noexcept {
+  try {
+    handler(ev);
+  } catch (const std::exception& e) {
+    spdlog::error("module {}: handler threw: {}", ev.module, e.what());
+  } catch (...) {
+    spdlog::error("module {}: handler threw a non-exception", ev.module);
+  }
+}
 
 }  // namespace
 
 struct Connection : std::enable_shared_from_this<Connection> {
-  Connection(asio::io_context& io, uint64_t id) : id(id), sock(io), resolver(io) {}
+  Connection(asio::io_context& io, uint64_t id)
+      : id(id), sock(io), resolver(io), partial_timer(io) {}
   uint64_t id;
   tcp::socket sock;
   tcp::resolver resolver;
@@ -70,19 +95,87 @@ struct Connection : std::enable_shared_from_this<Connection> {
   std::size_t queued_bytes = 0;
   std::vector<std::vector<uint8_t>> in_flight;
   bool writing = false;
+  // tcp_max_msg_time: when the incomplete packet in the framer started
+  // arriving (-1: none), and whether partial_timer has a wait pending (at
+  // most one per connection, re-armed rather than stacked).
+  asio::steady_timer partial_timer;
+  int64_t partial_since_ms = -1;
+  bool partial_timer_armed = false;
 };
 using ConnPtr = std::shared_ptr<Connection>;
+
+// Runtime::Counters, incremented on the loop thread and read from any.
+struct AtomicCounters {
+  std::atomic<uint64_t> packets_in{0}, packets_out{0}, bytes_in{0}, bytes_out{0};
+  std::atomic<uint64_t> connects{0}, connect_failures{0}, resets{0}, dropped_writes{0};
+  std::atomic<uint64_t> partial_timeouts{0}, dropped_dispatches{0};
+
+  Runtime::Counters snapshot() const {
+    return Runtime::Counters{packets_in.load(),       packets_out.load(), bytes_in.load(),
+                             bytes_out.load(),        connects.load(),    connect_failures.load(),
+                             resets.load(),           dropped_writes.load(),
+                             partial_timeouts.load(), dropped_dispatches.load()};
+  }
+};
+
+// Tasks handed to the loop by other threads (Runtime::post, call). Owned here
+// rather than by asio so that stop() can drop them: a call() waiting on a
+// dropped task wakes with Unavailable instead of waiting forever.
+class Inbox {
+ public:
+  bool push(std::function<void()> fn) {
+    std::lock_guard lock(mu_);
+    if (closed_ || tasks_.size() >= Runtime::kMaxPostedTasks) return false;
+    tasks_.push_back(std::move(fn));
+    return true;
+  }
+  std::function<void()> pop() {
+    std::lock_guard lock(mu_);
+    if (tasks_.empty()) return {};
+    auto fn = std::move(tasks_.front());
+    tasks_.pop_front();
+    return fn;
+  }
+  void close() {
+    std::deque<std::function<void()>> dropped;  // destroyed outside the lock
+    std::lock_guard lock(mu_);
+    closed_ = true;
+    dropped.swap(tasks_);
+  }
+
+ private:
+  std::mutex mu_;
+  std::deque<std::function<void()>> tasks_;  // at most kMaxPostedTasks
+  bool closed_ = false;
+};
 
 struct Backoff {
   int failures = 0;
   int64_t next_attempt_ms = 0;
 };
 
+// A day: longer than any sane tcp_max_msg_time, short enough that deadline
+// arithmetic on steady milliseconds cannot overflow.
+constexpr int64_t kMaxMsgTimeCapMs = 24 * 3600 * 1000;
+
+// Options brought within their documented bounds, once.
+Options sanitized(Options o) {
+  o.worker_threads = std::clamp<std::size_t>(o.worker_threads, 1, kMaxWorkerThreads);
+  o.dispatch_queue_limit = std::max<std::size_t>(o.dispatch_queue_limit, 1);
+  o.max_msg_time_ms = std::clamp<int64_t>(o.max_msg_time_ms, 0, kMaxMsgTimeCapMs);
+  return o;
+}
+
+// The worker pool of dispatch_jobs=1; none when handlers run inline.
+std::unique_ptr<Dispatcher> make_dispatcher(const Options& o) {
+  if (!o.dispatch_jobs) return nullptr;
+  return std::make_unique<Dispatcher>(o.worker_threads, o.dispatch_queue_limit);
+}
+
 struct Runtime::Impl {
   Impl(core::Engine e, Options o)
-      : engine(std::move(e)), options(std::move(o)), timer(io),
-        pool(options.dispatch_jobs ? std::make_unique<asio::thread_pool>(options.worker_threads)
-                                   : nullptr) {}
+      : engine(std::move(e)), options(sanitized(std::move(o))), timer(io),
+        dispatcher(make_dispatcher(options)) {}
 
   asio::io_context io;
   core::Engine engine;
@@ -90,7 +183,9 @@ struct Runtime::Impl {
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   asio::steady_timer timer;
   int64_t armed_deadline_ms = -1;
-  std::unique_ptr<asio::thread_pool> pool;
+  std::unique_ptr<Dispatcher> dispatcher;  // null: handlers run inline
+  Inbox inbox;
+  int64_t last_drop_warn_ms = INT64_MIN / 2;  // no warning yet
   std::thread::id loop_thread;
 
   uint64_t next_conn_id = 1;
@@ -102,14 +197,15 @@ struct Runtime::Impl {
   struct Module {
     std::vector<int32_t> cluster_ids;
     bool auth_check = false;
-    ModuleHandler handler;
+    // Shared with the jobs in flight: copying it per event costs no allocation.
+    std::shared_ptr<const ModuleHandler> handler;
   };
   std::map<std::string, Module, std::less<>> modules;
   std::map<int, EventListener> listeners;
   int next_listener_id = 1;
   bool flushing = false;
   bool stopping = false;
-  Counters counters;
+  AtomicCounters counters;
 
   core::Now now() const { return clock_now(); }
 
@@ -157,18 +253,52 @@ struct Runtime::Impl {
   }
 
   void dispatch(const core::Event& e) {
-    if (const auto* m = std::get_if<core::ModuleEvent>(&e)) {
-      auto it = modules.find(m->module);
-      if (it != modules.end()) {
-        if (pool)
-          asio::post(*pool, [h = it->second.handler, ev = *m] { h(ev); });
-        else
-          it->second.handler(*m);
-      }
-    }
+    if (const auto* m = std::get_if<core::ModuleEvent>(&e)) dispatch_module(*m);
     // Listeners may add or remove listeners; iterate over a snapshot.
     auto snapshot = listeners;
     for (auto& [id, l] : snapshot) l(e);
+  }
+
+  // dispatch_jobs: inline on this (the loop) thread, or on the worker of the
+  // node the event is about, which keeps each node's events in order.
+  void dispatch_module(const core::ModuleEvent& m) {
+    auto it = modules.find(m.module);
+    if (it == modules.end()) return;
+    if (!dispatcher) return run_handler(*it->second.handler, m);
+    auto job = [h = it->second.handler, ev = m] { run_handler(*h, ev); };
+    const auto key = static_cast<uint64_t>(static_cast<uint32_t>(m.node_id));
+    if (!dispatcher->submit(key, std::move(job))) note_dropped_dispatch(m);
+  }
+
+  // A worker's queue is full: the event is lost, as an OpenSIPS IPC job is
+  // when its pipe is full. Warn at most once per kDropWarnPeriodMs.
+  void note_dropped_dispatch(const core::ModuleEvent& m) {
+    const uint64_t total = ++counters.dropped_dispatches;
+    const int64_t now_ms = mono_ms();
+    if (now_ms - last_drop_warn_ms < kDropWarnPeriodMs) return;
+    last_drop_warn_ms = now_ms;
+    spdlog::warn("module {}: handlers are behind, event from node {} dropped ({} dropped in all; "
+                 "queue limit {} per worker)",
+                 m.module, m.node_id, total, dispatcher->queue_limit());
+  }
+
+  // ---------------------------------------------------------------- other threads
+
+  bool post(std::function<void()> fn) {
+    if (!inbox.push(std::move(fn))) return false;
+    // One wake-up per task, so tasks keep their order among asio handlers.
+    asio::post(io, [this] {
+      if (auto task = inbox.pop()) task();
+    });
+    return true;
+  }
+
+  // On the loop thread, at stop: nothing queued for the loop or the workers
+  // will run; callers waiting in call() get Unavailable. Running handlers
+  // finish; run() joins them.
+  void shut_down_queues() {
+    inbox.close();
+    if (dispatcher) dispatcher->close();
   }
 
   // ---------------------------------------------------------------- sending
@@ -312,20 +442,83 @@ struct Runtime::Impl {
       }
       counters.bytes_in += n;
       c->framer.feed(std::span<const uint8_t>(c->rbuf.data(), n));
-      // Bound: a read of n bytes holds at most n / 17 packets.
-      for (std::size_t i = 0; i <= n / wire::kMinPacketSize + 1; ++i) {
-        auto r = c->framer.next();
-        if (r.error) {
-          close(c, false);  // garbage on the stream: not a peer failure
-          break;
-        }
-        if (!r.packet) break;
-        ++counters.packets_in;
-        on_packet(c, *r.packet);
-      }
+      const std::size_t packets = drain(c, n);
+      if (!c->closed) track_partial(c, packets > 0);
       flush();
       if (!c->closed) start_read(c);
     });
+  }
+
+  // Hands every complete packet of the framer to the engine; returns how many.
+  std::size_t drain(const ConnPtr& c, std::size_t read_bytes) {
+    std::size_t packets = 0;
+    // Bound: a read of n bytes completes at most n / 17 + 1 packets.
+    for (std::size_t i = 0; i <= read_bytes / wire::kMinPacketSize + 1; ++i) {
+      auto r = c->framer.next();
+      if (r.error) {
+        close(c, false);  // garbage on the stream: not a peer failure
+        break;
+      }
+      if (!r.packet) break;
+      ++counters.packets_in;
+      ++packets;
+      on_packet(c, *r.packet);
+      if (c->closed) break;
+    }
+    return packets;
+  }
+
+  // ---------------------------------------------------------------- tcp_max_msg_time
+
+  // After a read: notes when the incomplete packet left in the framer began.
+  // Bytes left after a packet completed in this read start a new packet, so
+  // a steady stream of large packets never ages; a packet that only grows
+  // keeps its first read's time, as OpenSIPS sets the timeout once per packet.
+  void track_partial(const ConnPtr& c, bool completed_packets) {
+    if (options.max_msg_time_ms == 0) return;
+    if (c->framer.buffered_bytes() == 0) {
+      c->partial_since_ms = -1;
+      return;
+    }
+    if (c->partial_since_ms < 0 || completed_packets) c->partial_since_ms = mono_ms();
+    if (!c->partial_timer_armed) arm_partial_timer(c);
+  }
+
+  // One pending wait per connection: when it fires for a packet that has
+  // completed since, or for an older one, it re-arms for the current one.
+  void arm_partial_timer(const ConnPtr& c) {
+    assert(c->partial_since_ms >= 0 && !c->partial_timer_armed);
+    c->partial_timer_armed = true;
+    c->partial_timer.expires_at(at_ms(c->partial_since_ms + options.max_msg_time_ms));
+    c->partial_timer.async_wait([this, c](const asio::error_code& ec) {
+      c->partial_timer_armed = false;
+      if (ec || c->closed || c->partial_since_ms < 0) return;
+      if (mono_ms() - c->partial_since_ms < options.max_msg_time_ms) return arm_partial_timer(c);
+      on_partial_timeout(c);
+    });
+  }
+
+  void on_partial_timeout(const ConnPtr& c) {
+    const int64_t age_ms = mono_ms() - c->partial_since_ms;
+    spdlog::warn("closing BIN connection {}: incomplete packet of {} bytes held for {} ms "
+                 "(tcp_max_msg_time {} ms)",
+                 describe(c), c->framer.buffered_bytes(), age_ms, options.max_msg_time_ms);
+    ++counters.partial_timeouts;
+    // As a broken connection: the engine re-checks the node's link and, if
+    // it is still Up, resends the topology the lost packet may have carried.
+    close(c, true);
+    flush();
+  }
+
+  // "from 10.0.0.2:40312 (node 2)" / "to 10.0.0.2:5002 (node 2)", for logs.
+  static std::string describe(const ConnPtr& c) {
+    asio::error_code ec;
+    const auto remote = c->sock.remote_endpoint(ec);
+    std::string where = ec ? (c->outbound ? c->key : c->peer_ip)
+                           : remote.address().to_string() + ":" + std::to_string(remote.port());
+    std::string s = (c->outbound ? "to " : "from ") + where;
+    if (c->node_id != 0) s += " (node " + std::to_string(c->node_id) + ")";
+    return s;
   }
 
   void on_packet(const ConnPtr& c, const std::vector<uint8_t>& packet) {
@@ -366,6 +559,7 @@ struct Runtime::Impl {
     c->sock.shutdown(tcp::socket::shutdown_both, ec);
     c->sock.close(ec);
     c->resolver.cancel();
+    c->partial_timer.cancel();
     conns.erase(c->id);
     if (c->outbound) {
       auto it = outbound.find(c->key);
@@ -384,7 +578,9 @@ Runtime::Runtime(core::Engine engine, Options options)
     : impl_(std::make_unique<Impl>(std::move(engine), std::move(options))) {}
 
 Runtime::~Runtime() {
-  if (impl_->pool) impl_->pool->join();
+  // Normally done by stop() and run(); here for a runtime that never ran.
+  impl_->shut_down_queues();
+  if (impl_->dispatcher) impl_->dispatcher->join();
 }
 
 std::optional<std::string> Runtime::start() {
@@ -414,12 +610,16 @@ void Runtime::run() {
   impl_->loop_thread = std::this_thread::get_id();
   auto guard = asio::make_work_guard(impl_->io);
   impl_->io.run();
+  // stop() discarded the queued events; wait for the handlers still running,
+  // so that nothing runs a handler once run() has returned.
+  if (impl_->dispatcher) impl_->dispatcher->join();
 }
 
 void Runtime::stop() {
   asio::post(impl_->io, [this] {
     Impl& s = *impl_;
     s.stopping = true;
+    s.shut_down_queues();
     s.timer.cancel();
     for (auto& a : s.acceptors) {
       asio::error_code ec;
@@ -438,7 +638,7 @@ void Runtime::close_connections() {
   });
 }
 
-void Runtime::post(std::function<void()> fn) { asio::post(impl_->io, std::move(fn)); }
+bool Runtime::post(std::function<void()> fn) { return impl_->post(std::move(fn)); }
 
 bool Runtime::on_loop_thread() const {
   return impl_->io.get_executor().running_in_this_thread();
@@ -451,7 +651,8 @@ void Runtime::flush() { impl_->flush(); }
 bool Runtime::register_module(const std::string& name, const std::vector<int32_t>& cluster_ids,
                               bool auth_check, ModuleHandler handler) {
   if (!impl_->engine.register_module(name, cluster_ids, auth_check)) return false;
-  impl_->modules[name] = Impl::Module{cluster_ids, auth_check, std::move(handler)};
+  impl_->modules[name] = Impl::Module{cluster_ids, auth_check,
+                                      std::make_shared<const ModuleHandler>(std::move(handler))};
   return true;
 }
 
@@ -479,6 +680,6 @@ void Runtime::replace_engine(core::Engine engine) {
 
 void* Runtime::io_context() { return &impl_->io; }
 
-Runtime::Counters Runtime::counters() const { return impl_->counters; }
+Runtime::Counters Runtime::counters() const { return impl_->counters.snapshot(); }
 
 }  // namespace lc::runtime

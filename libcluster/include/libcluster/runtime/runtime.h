@@ -10,6 +10,7 @@
 #include <future>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -24,13 +25,37 @@ struct Listener {
 
 struct Options {
   std::vector<Listener> listeners;
-  // dispatch_jobs: true runs module handlers on a small worker pool, false
-  // inline on the loop thread.
+  // dispatch_jobs (OpenSIPS clusterer parameter): true runs module handlers
+  // on a small worker pool, false inline on the loop thread. Event listeners
+  // always run on the loop thread. With the pool, the events about one node
+  // (its packets, its up/down) reach the handler in the order the engine
+  // raised them, one at a time; events about different nodes may run
+  // concurrently, so a handler must be thread-safe.
   bool dispatch_jobs = true;
+  // Pool size, clamped to [1, kMaxWorkerThreads].
   std::size_t worker_threads = 2;
+  // Events waiting for each worker, clamped to >= 1. When a worker's queue is
+  // full, new events for it are dropped, counted (Counters::dropped_dispatches)
+  // and logged, as OpenSIPS drops an IPC job when its pipe is full: the loop
+  // thread never blocks on a slow handler.
+  std::size_t dispatch_queue_limit = 1024;
   // Bound of the bytes queued on one connection; past it packets are
   // dropped and reported as send failures.
   std::size_t max_queued_bytes_per_connection = 8u << 20;
+  // OpenSIPS core tcp_max_msg_time, in milliseconds: a connection holding an
+  // incomplete BIN packet for longer than this (counted from the read that
+  // brought the packet's first byte) is closed like a broken connection.
+  // 0 or less disables the timeout; at most a day.
+  int64_t max_msg_time_ms = 4000;
+};
+
+constexpr std::size_t kMaxWorkerThreads = 16;
+
+// Thrown by Runtime::call from a thread other than the loop's once the
+// runtime has stopped (or its inbox is full): the call did not run.
+class Unavailable : public std::runtime_error {
+ public:
+  explicit Unavailable(const char* why) : std::runtime_error(why) {}
 };
 
 // The clock the runtime feeds the engine with: steady milliseconds and UNIX
@@ -53,12 +78,16 @@ class Runtime {
   std::optional<std::string> start();
   // Runs the loop on the calling thread until stop().
   void run();
-  // Thread-safe. Closes every connection (peers see the links drop at once)
-  // and makes run() return.
+  // Thread-safe. Closes every connection (peers see the links drop at once),
+  // discards the module events still queued for the workers and makes run()
+  // return; run() then joins the workers, waiting only for handlers already
+  // running. From then on call() from other threads throws Unavailable.
   void stop();
 
   // Thread-safe: runs fn(engine, now) on the loop thread and waits for its
-  // result; runs it inline when already on the loop thread.
+  // result; runs it inline when already on the loop thread. Throws
+  // Unavailable if the runtime stopped before running it (so that a handler
+  // calling back during shutdown cannot wait forever).
   template <class F>
   auto call(F&& fn) -> decltype(fn(std::declval<core::Engine&>(), core::Now{})) {
     using R = decltype(fn(std::declval<core::Engine&>(), core::Now{}));
@@ -76,17 +105,27 @@ class Runtime {
     auto task = std::make_shared<std::packaged_task<R()>>(
         [this, f = std::forward<F>(fn)]() mutable { return f(engine(), now()); });
     auto fut = task->get_future();
-    post([this, task] {
-      (*task)();
-      flush();
-    });
-    return fut.get();
+    if (!post([this, task] {
+          (*task)();
+          flush();
+        }))
+      throw Unavailable("libcluster runtime: stopped or overloaded");
+    try {
+      return fut.get();
+    } catch (const std::future_error& e) {
+      // The loop stopped with the task still queued and dropped it.
+      if (e.code() == std::future_errc::broken_promise) throw Unavailable("libcluster runtime: stopped");
+      throw;
+    }
   }
   // Thread-safe: closes every BIN connection without stopping the node, as a
   // peer recycling its connections does. Links must survive it unchanged.
   void close_connections();
-  // Thread-safe: runs fn on the loop thread later.
-  void post(std::function<void()> fn);
+  // Thread-safe: runs fn on the loop thread later. Returns false, dropping
+  // fn, once the runtime has stopped or when kMaxPostedTasks tasks are
+  // already waiting (the loop is wedged).
+  bool post(std::function<void()> fn);
+  static constexpr std::size_t kMaxPostedTasks = 65536;
   bool on_loop_thread() const;
 
   // Loop thread only.
@@ -109,7 +148,11 @@ class Runtime {
   struct Counters {
     uint64_t packets_in = 0, packets_out = 0, bytes_in = 0, bytes_out = 0;
     uint64_t connects = 0, connect_failures = 0, resets = 0, dropped_writes = 0;
+    // Connections closed by max_msg_time_ms; module events dropped because
+    // a worker's queue was full.
+    uint64_t partial_timeouts = 0, dropped_dispatches = 0;
   };
+  // Thread-safe: a snapshot (each counter read atomically, not all at once).
   Counters counters() const;
 
  private:
