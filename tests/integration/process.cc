@@ -16,6 +16,14 @@
 namespace lc::itest {
 namespace {
 
+// In a forked child, before exec: closes every descriptor but 0-2, so that
+// no test socket (a relay's listener, a client connection) lives on in a
+// child and keeps a port open after the test closed it.
+void close_inherited_fds() {
+  if (::close_range(3, ~0U, 0) == 0) return;
+  for (int fd = 3, max = static_cast<int>(::sysconf(_SC_OPEN_MAX)); fd < max; ++fd) ::close(fd);
+}
+
 std::vector<char*> c_argv(const std::vector<std::string>& argv) {
   std::vector<char*> v;
   for (const auto& a : argv) v.push_back(const_cast<char*>(a.c_str()));
@@ -32,8 +40,7 @@ RunResult run(const std::vector<std::string>& argv, std::chrono::milliseconds li
   if (pid == 0) {
     ::dup2(out[1], 1);
     ::dup2(err[1], 2);
-    ::close(out[0]);
-    ::close(err[0]);
+    close_inherited_fds();
     auto v = c_argv(argv);
     ::execv(v[0], v.data());
     ::_exit(127);
@@ -77,6 +84,7 @@ Process::Process(std::vector<std::string> argv, std::string log_path) {
     int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     ::dup2(fd, 1);
     ::dup2(fd, 2);
+    close_inherited_fds();
     auto v = c_argv(argv);
     ::execv(v[0], v.data());
     ::_exit(127);

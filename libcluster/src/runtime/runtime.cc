@@ -87,7 +87,7 @@ struct Connection : std::enable_shared_from_this<Connection> {
   bool connected = false;
   bool closed = false;
   std::string key;      // outbound: "host:port" of the URL
-  std::string peer_ip;  // inbound: the peer's address
+  std::string peer_ip;  // the peer's address, whichever side connected
   int32_t node_id = 0;  // the node at the other end, once known
   wire::StreamFramer framer;
   std::array<uint8_t, 65536> rbuf{};
@@ -370,8 +370,24 @@ struct Runtime::Impl {
     return c;
   }
 
+  // The peer's IP as the engine compares it with node URLs: an IPv4-mapped
+  // IPv6 address (a dual-stack listener) as plain IPv4. Empty if unknown.
+  static std::string peer_ip_of(const tcp::socket& sock) {
+    asio::error_code ec;
+    const auto remote = sock.remote_endpoint(ec);
+    if (ec) return {};
+    const auto addr = remote.address();
+    if (addr.is_v6() && addr.to_v6().is_v4_mapped())
+      return asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6()).to_string();
+    return addr.to_string();
+  }
+
   void on_connected(const ConnPtr& c) {
     c->connected = true;
+    // Peers may send anything on a connection we opened (UNKNOWN_ID always
+    // comes back this way, wire.md §1.2): its packets are checked against
+    // the peer's IP like those of accepted connections.
+    c->peer_ip = peer_ip_of(c->sock);
     asio::error_code ec;
     c->sock.set_option(tcp::no_delay(true), ec);
     backoff.erase(c->key);
@@ -537,12 +553,7 @@ struct Runtime::Impl {
         return;
       }
       ConnPtr c = new_connection();
-      asio::error_code pec;
-      auto remote = sock.remote_endpoint(pec);
-      c->peer_ip = pec ? "" : remote.address().to_string();
-      if (remote.address().is_v6() && remote.address().to_v6().is_v4_mapped())
-        c->peer_ip = asio::ip::make_address_v4(asio::ip::v4_mapped, remote.address().to_v6())
-                         .to_string();
+      c->peer_ip = peer_ip_of(sock);
       c->sock = std::move(sock);
       c->connected = true;
       start_read(c);
