@@ -33,7 +33,9 @@ constexpr const char* kDefaultSocket = "/run/clusterd/clusterd.sock";
 struct Options {
   Target target;
   std::string output;  // "table" or "json"; empty: table on a terminal
-  double timeout_s = 5;
+  // Longer than a clusterer_reload whose database does not answer (the
+  // store gives up connecting after 5 s), so its error reaches the operator.
+  double timeout_s = 10;
   double wait_s = 0;
 };
 

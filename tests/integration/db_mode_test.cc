@@ -4,7 +4,10 @@
 // PostgreSQL too when LC_TEST_POSTGRES_URL is set (CI sets it).
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -16,6 +19,7 @@
 
 #include "polling.h"
 #include "process.h"
+#include "proxy.h"
 
 namespace lc::itest {
 namespace {
@@ -216,6 +220,68 @@ TEST(db_mode, PostgresClusterFormsWritesBackAndReloads) {
   }
   DbCluster c(db);
   forms_writes_back_and_reloads(c);
+}
+
+// A listening socket that never accepts: connections complete in the
+// backlog and then hear nothing, like a database host that hangs.
+int stalled_listener(uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd, 16) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// clusterer_reload reads the database off the event loop (decisions D2):
+// while the database hangs, the node answers MI at once and keeps its links.
+TEST(db_mode, NodeKeepsServingWhileTheDatabaseHangs) {
+  auto db = postgres_db();
+  if (!db) {
+    if (std::getenv("LC_REQUIRE_POSTGRES")) FAIL() << "LC_REQUIRE_POSTGRES is set but LC_TEST_POSTGRES_URL is not";
+    GTEST_SKIP() << "LC_TEST_POSTGRES_URL is not set";
+  }
+  // The nodes reach PostgreSQL through a relay that the test replaces by a
+  // server that never answers.
+  const auto at = db->url.find("@127.0.0.1:");
+  ASSERT_NE(at, std::string::npos) << "expects a 127.0.0.1 URL: " << db->url;
+  const auto port_begin = at + std::string("@127.0.0.1:").size();
+  const auto port_end = db->url.find('/', port_begin);
+  const uint16_t pg_port = static_cast<uint16_t>(std::stoi(db->url.substr(port_begin, port_end - port_begin)));
+  const uint16_t relay_port = free_port();
+  Proxy relay(relay_port, pg_port);
+  db->url = db->url.substr(0, port_begin) + std::to_string(relay_port) + db->url.substr(port_end);
+
+  DbCluster c(db);
+  ASSERT_TRUE(wait_for([&] { return c.all_up(); }, 8s)) << c.n1->log();
+  relay.cut();
+  int hang = -1;
+  ASSERT_TRUE(wait_for([&] { return (hang = stalled_listener(relay_port)) >= 0; }, 3s));
+
+  RunResult reload;
+  std::thread reloader([&] { reload = c.n1->ctl({"reload"}); });
+  std::this_thread::sleep_for(300ms);  // the reload is now waiting for the database
+  for (int i = 0; i < 5; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    auto list = c.n1->ctl({"list"});
+    const auto took = std::chrono::steady_clock::now() - start;
+    EXPECT_EQ(list.exit_code, 0);
+    EXPECT_LT(took, 2s) << "clusterer_list waited for the database";
+    EXPECT_EQ(c.n1->link(2), "Up");
+    std::this_thread::sleep_for(300ms);
+  }
+  reloader.join();
+  ::close(hang);
+  EXPECT_EQ(reload.exit_code, 1) << reload.out;
+  EXPECT_NE(reload.err.find("Failed to reload"), std::string::npos) << reload.err;
+  EXPECT_EQ(c.n1->link(2), "Up");
+  EXPECT_EQ(c.n1->link(3), "Up");
 }
 
 TEST(db_mode, FailedReloadKeepsTheTopology) {
