@@ -33,7 +33,11 @@
 #include <thread>
 #include <vector>
 
+#include "polling.h"
+
 namespace {
+
+using lc::test::free_port;
 
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
@@ -49,18 +53,6 @@ struct Params {
   int reps = 3;
   std::vector<int> concurrency = {1, 2, 4};
 };
-
-uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 // A child process, killed by the kernel if the bench dies first.
 class Child {

@@ -48,8 +48,11 @@
 
 #include "libcluster/runtime/runtime.h"
 #include "libcluster/wire/codec.h"
+#include "polling.h"
 
 namespace {
+
+using lc::test::free_port;
 
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
@@ -69,19 +72,6 @@ struct Params {
   int reps = 5;
   std::string only;  // raw, jobs or inline: that case alone (profiling)
 };
-
-// A free TCP port on 127.0.0.1 (bound, then released).
-uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 // The receiver's count, and the flow-control signal the sender waits on.
 class Counter {
