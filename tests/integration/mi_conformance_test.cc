@@ -341,10 +341,13 @@ class Relay {
         fds.push_back({y, static_cast<short>(flowing ? POLLIN : 0), 0});
       }
       if (::poll(fds.data(), fds.size(), 10) <= 0) continue;
+      // Only the pairs that were polled have entries in fds; a pair accepted
+      // below is polled on the next round.
+      const std::size_t polled = pairs_.size();
       if (fds[0].revents & POLLIN) accept_one();
       if (!flowing) continue;
       std::vector<std::size_t> dead;
-      for (std::size_t i = 0; i < pairs_.size(); ++i) {
+      for (std::size_t i = 0; i < polled; ++i) {
         auto [x, y] = pairs_[i];
         bool ok = true;
         if (fds[1 + 2 * i].revents) ok = pump(x, y);
