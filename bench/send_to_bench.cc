@@ -15,11 +15,15 @@
 // Flow control, identical for both: at most `window` messages are in flight
 // (sent but not yet counted by the receiver); the bench thread blocks on a
 // condition variable the receiver signals every `chunk` messages. This ack is
-// an in-process signal, not a packet. It keeps the sender's queue far below
-// the runtime's 8 MiB per-connection bound, past which packets are dropped,
-// and, with dispatch_jobs=1, the receiver's per-node dispatch queue within
-// Options::dispatch_queue_limit (1024 events), past which events are dropped:
-// the default window (1024) cannot overflow either; a larger one stalls.
+// an in-process signal, not a packet. The default window keeps the sender's
+// queue far below the runtime's 8 MiB per-connection bound, past which
+// packets are dropped; the sender counts a gather write in progress whole
+// until it completes, so up to about twice the window: with 1 KiB messages a
+// window above ~3,900 overflows it (a failure, "destination down", whatever
+// the dispatch mode). With dispatch_jobs=1 a window above the receiver's
+// Options::dispatch_queue_limit (1024 events) loses nothing: the receiver
+// pauses reading while its worker's queue is full (docs/decisions.md N2);
+// the pauses are reported under the table.
 //
 // Wall time runs from the first hand-over to the last receipt. Every wait is
 // bounded; the program binds only 127.0.0.1 and stops by itself.
@@ -396,14 +400,21 @@ class NodePair {
   // the engine routed them and the runtime queued them on the connection.
   bool send_chunk(uint64_t count, const std::vector<uint8_t>& packet) {
     return sender_->rt().call([&](lc::core::Engine& e, lc::core::Now now) {
-      for (uint64_t i = 0; i < count; ++i)
-        if (e.send_to(now, kCluster, kReceiver, packet) != lc::core::SendResult::kSuccess)
+      for (uint64_t i = 0; i < count; ++i) {
+        const auto r = e.send_to(now, kCluster, kReceiver, packet);
+        if (r != lc::core::SendResult::kSuccess) {
+          last_failure_ = r;
           return false;
+        }
+      }
       return true;
     });
   }
+  // The result of the send_to that failed last (bench thread, after a failure).
+  lc::core::SendResult last_failure() const { return last_failure_; }
 
   lc::runtime::Runtime::Counters sender_counters() { return sender_->rt().counters(); }
+  lc::runtime::Runtime::Counters receiver_counters() { return receiver_->rt().counters(); }
   uint64_t bad() const { return bad_.load(); }
   const std::string& error() const { return error_; }
 
@@ -415,6 +426,7 @@ class NodePair {
   Counter& counter_;
   std::size_t payload_size_;
   std::atomic<uint64_t> bad_{0};
+  lc::core::SendResult last_failure_ = lc::core::SendResult::kSuccess;
   std::unique_ptr<Node> sender_, receiver_;
   std::string error_;
 };
@@ -424,6 +436,8 @@ class NodePair {
 struct Stats {
   std::vector<double> seconds;
   double wire_bytes_per_msg = 0;
+  // The receiver's backpressure over all runs (nodes only).
+  uint64_t read_pauses = 0, read_paused_ms = 0, queue_peak = 0;
   bool ok = true;
   std::string error;
   double median() const {
@@ -496,6 +510,7 @@ int main(int argc, char** argv) {
               "----------|----------|--------|---------|\n");
 
   int failures = 0;
+  std::vector<std::string> notes;  // printed under the table
   for (std::size_t payload_size : {std::size_t{100}, std::size_t{1024}}) {
     std::vector<uint8_t> payload(payload_size);
     for (std::size_t i = 0; i < payload_size; ++i) payload[i] = static_cast<uint8_t>('a' + i % 26);
@@ -532,7 +547,12 @@ int main(int argc, char** argv) {
     auto run_nodes = [&](NodePair& pair, Counter& counter, Stats& s) {
       if (!s.ok) return;
       const auto before = pair.sender_counters();
+      const auto rx_before = pair.receiver_counters();
       auto r = drive(p, counter, [&](uint64_t c) { return pair.send_chunk(c, packet); });
+      const auto rx_after = pair.receiver_counters();
+      s.read_pauses += rx_after.read_pauses - rx_before.read_pauses;
+      s.read_paused_ms += rx_after.read_paused_ms - rx_before.read_paused_ms;
+      s.queue_peak = std::max(s.queue_peak, rx_after.dispatch_queue_peak);
       // Every message sent must have arrived intact.
       if (r.ok && pair.bad() != 0) {
         r.ok = false;
@@ -543,6 +563,15 @@ int main(int argc, char** argv) {
         r.ok = false;
         r.error = "the runtime dropped writes";
       }
+      if (!r.ok)
+        r.error += " (last send_to failure: " +
+                   std::string(lc::core::send_result_name(pair.last_failure())) +
+                   "; sender: " + std::to_string(after.dropped_writes - before.dropped_writes) +
+                   " writes dropped, " + std::to_string(after.resets - before.resets) +
+                   " connection resets; receiver: " +
+                   std::to_string(rx_after.read_pauses - rx_before.read_pauses) + " read pauses, " +
+                   std::to_string(rx_after.partial_timeouts - rx_before.partial_timeouts) +
+                   " partial-packet timeouts)";
       // Heartbeats ride on the same connection; over a run they are noise.
       s.wire_bytes_per_msg =
           static_cast<double>(after.bytes_out - before.bytes_out) / static_cast<double>(p.messages);
@@ -564,7 +593,15 @@ int main(int argc, char** argv) {
     if (wanted("jobs")) print_row("send_to, dispatch_jobs=1", payload_size, p, s_jobs, s_raw);
     if (wanted("inline")) print_row("send_to, dispatch_jobs=0", payload_size, p, s_inline, s_raw);
     std::fflush(stdout);
+    if (wanted("jobs") && s_jobs.ok)
+      notes.push_back("dispatch_jobs=1, " + std::to_string(payload_size) + " B: the receiver paused " +
+                      "reading " + std::to_string(s_jobs.read_pauses) + " times, " +
+                      std::to_string(s_jobs.read_paused_ms) + " ms in all over " +
+                      std::to_string(s_jobs.seconds.size()) + " runs; longest worker queue " +
+                      std::to_string(s_jobs.queue_peak) + " events");
     failures += !s_raw.ok + !s_jobs.ok + !s_inline.ok;
   }
+  if (!notes.empty()) std::printf("\n");
+  for (const auto& n : notes) std::printf("%s\n", n.c_str());
   return failures == 0 ? 0 : 1;
 }

@@ -110,6 +110,7 @@ std::optional<ConfigError> read_timers(const Settings& s, NodeConfig& cfg) {
     if (!v) return v.error();
     *target = corrected(s, key, *v, min, cfg);
   }
+  cfg.core.seed_fallback_interval_s = cfg.seed_fallback_interval_s;  // the engine's copy
   return std::nullopt;
 }
 
@@ -124,6 +125,8 @@ std::optional<ConfigError> read_sync(const Settings& s, NodeConfig& cfg) {
     if (!v) return v.error();
     *target = *v;
   }
+  cfg.core.sync_timeout_s = cfg.sync_timeout_s;  // the engine's copies
+  cfg.core.sync_packet_size = cfg.sync_packet_size;
   return std::nullopt;
 }
 

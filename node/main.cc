@@ -61,6 +61,15 @@ bool write_pid_file(const std::string& path) {
   return static_cast<bool>(f);
 }
 
+// The `sharing_tag` definitions, as the engine takes them.
+std::vector<lc::core::ShtagDefinition> shtag_definitions(const NodeConfig& cfg) {
+  std::vector<lc::core::ShtagDefinition> defs;
+  for (const auto& t : cfg.sharing_tags)
+    defs.push_back({t.name, t.cluster_id,
+                    t.active ? lc::core::ShtagState::kActive : lc::core::ShtagState::kBackup});
+  return defs;
+}
+
 void log_loaded(const lc::store::Loaded& loaded) {
   for (const auto& w : loaded.warnings) spdlog::warn("clusterer table: {}", w);
   for (const auto& n : loaded.notices) spdlog::info("{}", n);
@@ -94,6 +103,7 @@ std::optional<lc::mi::MiError> apply_reload(
   log_loaded(*loaded);
   lc::core::Engine fresh(cfg.core, loaded->clusters, rt.now());
   fresh.keep_reports_of(rt.engine());
+  for (const auto& w : fresh.keep_shtags_of(rt.engine())) spdlog::warn("clusterer_reload: {}", w);
   rt.replace_engine(std::move(fresh));
   spdlog::info("clusterer_reload: {} cluster(s) loaded; every node is probed again",
                loaded->clusters.size());
@@ -119,6 +129,7 @@ int run_node(const NodeConfig& cfg) {
   opts.max_msg_time_ms = int64_t{cfg.tcp_max_msg_time_s} * 1000;
   lc::runtime::Runtime rt(lc::core::Engine(cfg.core, *clusters, lc::runtime::clock_now()),
                           std::move(opts));
+  for (const auto& w : rt.engine().define_shtags(shtag_definitions(cfg))) spdlog::warn("{}", w);
   // Database reads and writes, off the loop. Declared after rt: it stops
   // (and stops posting to the loop) before the runtime goes away.
   lc::node::BackgroundWorker db_worker;

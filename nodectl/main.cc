@@ -19,6 +19,7 @@
 #include "db_command.h"
 #include "libcluster/mi/registry.h"
 #include "render.h"
+#include "shtag_command.h"
 
 namespace {
 
@@ -299,6 +300,7 @@ int main(int argc, char** argv) {
   raw->add_option("method", raw_method, "MI method")->required();
   raw->add_option("args", raw_words, "parameters");
   lc::nodectl::DbCommand db(app, o.output);
+  lc::nodectl::ShtagCommand shtag(app);
 
   try {
     app.parse(argc, argv);
@@ -312,6 +314,7 @@ int main(int argc, char** argv) {
 
   if (raw->parsed()) return raw_call(o, raw_method, raw_words);
   if (db.parsed()) return db.run(json_output(o));
+  if (shtag.parsed()) return shtag.run(o.target, o.output);
   for (const auto& cmd : registry.commands()) {
     if (!subs[cmd.name]->parsed()) continue;
     const auto& w = words[cmd.name];

@@ -58,6 +58,22 @@ std::string topology_table(const Json& result) {
   return table({"CLUSTER", "NODE", "NEIGHBOURS"}, rows);
 }
 
+std::string caps_table(const Json& result) {
+  std::vector<Row> rows;
+  for (const auto& c : result.value("Clusters", Json::array()))
+    for (const auto& cap : c.value("Capabilities", Json::array()))
+      rows.push_back({text(c["cluster_id"]), text(cap["name"]), text(cap["state"]),
+                      text(cap["enabled"])});
+  return table({"CLUSTER", "CAPABILITY", "STATE", "ENABLED"}, rows);
+}
+
+std::string shtags_table(const Json& result) {
+  std::vector<Row> rows;
+  for (const auto& t : result)
+    if (t.is_object()) rows.push_back({text(t["Tag"]), text(t["Cluster"]), text(t["State"])});
+  return table({"TAG", "CLUSTER", "STATE"}, rows);
+}
+
 std::string reports_table(const Json& result) {
   std::vector<Row> rows;
   for (const auto& r : result)
@@ -78,6 +94,9 @@ std::string render_table(const std::string& method, const Json& result) {
   if (result.is_string()) return result.get<std::string>() + "\n";
   if (method == "clusterer_list") return clusters_table(result);
   if (method == "clusterer_list_topology") return topology_table(result);
+  if (method == "clusterer_list_cap") return caps_table(result);
+  if (method == "clusterer_list_shtags" && result.is_array()) return shtags_table(result);
+  if (method == "clusterer_shtag_get" && result.contains("State")) return text(result["State"]) + "\n";
   if (method == "sr_list_reports" && result.is_array() &&
       (result.empty() || result[0].contains("Log")))
     return reports_table(result);

@@ -103,12 +103,12 @@ TEST_F(mi_core, NodeStatesStatus) {
   EXPECT_EQ(n->call("sr_get_status", {{"group", "clusterer"}, {"identifier", "nope"}}),
             error_reply(404, "Identity not found"));
   EXPECT_EQ(result("sr_list_status", {{"group", "clusterer"}}),
-            R"([{"Name":"node_states","Readiness":true,"Status":1}])");
+            R"([{"Name":"sharing_tags","Readiness":true,"Status":1},{"Name":"node_states","Readiness":true,"Status":1}])");
   EXPECT_EQ(result("sr_list_status"),
-            R"([{"Name":"clusterer","Identifiers":[{"Name":"node_states","Readiness":true,"Status":1}]}])");
+            R"([{"Name":"clusterer","Identifiers":[{"Name":"sharing_tags","Readiness":true,"Status":1},{"Name":"node_states","Readiness":true,"Status":1}]}])");
   EXPECT_EQ(result("sr_list_identifiers", {{"group", "clusterer"}}),
-            R"({"Group":"clusterer","Identifiers":["node_states"]})");
-  EXPECT_EQ(result("sr_list_identifiers"), R"([{"Group":"clusterer","Identifiers":["node_states"]}])");
+            R"({"Group":"clusterer","Identifiers":["sharing_tags","node_states"]})");
+  EXPECT_EQ(result("sr_list_identifiers"), R"([{"Group":"clusterer","Identifiers":["sharing_tags","node_states"]}])");
 }
 
 TEST_F(mi_core, NodeStatesReports) {
@@ -118,8 +118,8 @@ TEST_F(mi_core, NodeStatesReports) {
   EXPECT_EQ(result("sr_list_reports", {{"group", "clusterer"}, {"identifier", "node_states"}}),
             reports);
   EXPECT_EQ(result("sr_list_reports", {{"group", "clusterer"}}),
-            std::string(R"([{"Name":"node_states","Reports":)") + reports + "}]");
-  EXPECT_EQ(result("sr_list_reports"), std::string(R"([{"Name":"clusterer","Identifiers":[{"Name":"node_states","Reports":)") +
+            std::string(R"([{"Name":"sharing_tags","Reports":[]},{"Name":"node_states","Reports":)") + reports + "}]");
+  EXPECT_EQ(result("sr_list_reports"), std::string(R"([{"Name":"clusterer","Identifiers":[{"Name":"sharing_tags","Reports":[]},{"Name":"node_states","Reports":)") +
                                            reports + "}]}]");
   EXPECT_EQ(n->call("sr_list_reports", {{"group", "clusterer"}, {"identifier", "nope"}}),
             error_reply(404, "Identifier not found"));
@@ -138,6 +138,8 @@ TEST_F(mi_core, UnknownGroup) {
 // captured replies come out exactly.
 TEST_F(mi_core, MoreIdentifiersGiveTheCapturedShapes) {
   StatusReports& sr = n->registry.status_reports();
+  // The real sharing_tags reads the engine; a stand-in gives the captured report.
+  ASSERT_TRUE(sr.remove_identifier("clusterer", "sharing_tags"));
   ASSERT_TRUE(sr.add_identifier("clusterer", SrIdentifier{
       "sharing_tags", [](Context&) { return SrState{}; },
       [](Context&) {
@@ -185,7 +187,7 @@ TEST_F(mi_core, GroupsListNewestFirst) {
   EXPECT_FALSE(sr.add_group("Clusterer"));
   EXPECT_TRUE(sr.add_group("dialog"));
   EXPECT_EQ(result("sr_list_identifiers"),
-            R"([{"Group":"dialog","Identifiers":[]},{"Group":"clusterer","Identifiers":["node_states"]}])");
+            R"([{"Group":"dialog","Identifiers":[]},{"Group":"clusterer","Identifiers":["sharing_tags","node_states"]}])");
 }
 
 TEST(mi_ctime, MatchesCtimeInTheLocalZone) {

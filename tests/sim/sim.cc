@@ -46,7 +46,8 @@ std::string event_to_string(const Event& ev) {
             return "MiCommandReceived{src=" + std::to_string(e.src_id) + " " + e.cmd_name + "}";
           },
           [](const core::ModuleEvent& e) {
-            static const char* kinds[] = {"recv", "route_failed", "node_up", "node_down"};
+            static const char* kinds[] = {"recv",     "route_failed", "node_up",  "node_down",
+                                          "sync_req", "sync_data",    "sync_done"};
             return "ModuleEvent{" + e.module + " " + kinds[static_cast<int>(e.kind)] +
                    " cl=" + std::to_string(e.cluster_id) + " node=" + std::to_string(e.node_id) +
                    "}";
@@ -60,6 +61,14 @@ std::string event_to_string(const Event& ev) {
                    " node=" + std::to_string(e.node_id) + "}";
           },
           [](const core::Diagnostic& e) { return "Diagnostic{" + e.text + "}"; },
+          [](const core::ShtagChanged& e) {
+            return "ShtagChanged{" + e.name + "/" + std::to_string(e.cluster_id) +
+                   (e.active ? " active" : " backup") + " due to " + e.reason + "}";
+          },
+          [](const core::CapStatusChanged& e) {
+            return "CapStatusChanged{cap:" + e.capability + " " + std::to_string(e.old_status) +
+                   " -> " + std::to_string(e.status) + " " + e.details + "}";
+          },
       },
       ev);
 }
@@ -89,6 +98,7 @@ Sim::Sim(SimConfig cfg) : cfg_(std::move(cfg)), rng_(cfg_.seed) {
                              : core::kDefaultNoPingRetries;
     ni.enabled = static_cast<std::size_t>(id) < cfg_.enabled.size() ? cfg_.enabled[id] : true;
     ni.sip_addr = "127.0.0." + std::to_string(id) + ":5060";
+    if (static_cast<std::size_t>(id) < cfg_.flags.size()) ni.flags = cfg_.flags[id];
     if (db) ni.db_id = id;
     return ni;
   };
@@ -163,6 +173,10 @@ void Sim::create_engine(int n) {
     if (!nd.engine->register_module(m, {cfg_.cluster_id}, cfg_.module_auth_check))
       violation("register_module(" + m + ") failed on node " + std::to_string(n));
   }
+  if (static_cast<std::size_t>(n) < cfg_.sharing_tags.size())
+    for (const auto& w : nd.engine->define_shtags(cfg_.sharing_tags[n]))
+      violation("node " + std::to_string(n) + ": " + w);
+  if (cfg_.on_start) cfg_.on_start(*this, n, *nd.engine);
   after(n);
 }
 
@@ -356,6 +370,7 @@ void Sim::after(int n) {
   // draining both fully is enough.
   while (auto tx = nd.engine->poll_transmit()) transmit(n, *tx);
   while (auto ev = nd.engine->poll_event()) {
+    if (cfg_.on_event) cfg_.on_event(*this, n, *ev);
     if (std::holds_alternative<core::Diagnostic>(*ev)) {
       stats_.diagnostics++;
       if (trace_)

@@ -55,6 +55,8 @@ using core::Now;
 
 inline constexpr int64_t kUnixBase = 1'700'000'000;
 
+class Sim;
+
 struct SimConfig {
   int n = 3;
   uint64_t seed = 1;
@@ -71,6 +73,18 @@ struct SimConfig {
   // Modules registered on every engine (re-registered after a restart).
   std::vector<std::string> modules;
   bool module_auth_check = false;
+  // `sharing_tag` definitions per node (index = node id), applied at every
+  // (re)start of that node.
+  std::vector<std::vector<core::ShtagDefinition>> sharing_tags;
+  // The local node's `flags` per node (index = node id), e.g. "seed".
+  std::vector<std::string> flags;
+  // A node's modules: on_start runs at every (re)start of an engine, before
+  // its first outputs are carried out (the modules' init: registrations,
+  // first requests). on_event sees every event an engine raises, as it is
+  // drained (the modules' handlers); it must not call the engine, but may
+  // schedule calls with Sim::at (see sim_capability.h).
+  std::function<void(Sim& sim, int node, Engine& engine)> on_start;
+  std::function<void(Sim& sim, int node, const Event& ev)> on_event;
 
   int64_t start_ms = 1'000'000;  // initial monotonic time
   int64_t min_latency_ms = 1;

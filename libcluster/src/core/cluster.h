@@ -88,6 +88,9 @@ class Cluster {
   SendResult broadcast_extra(Now now, wire::ExtraBody body, NodeMatch match);
   SendResult send_module(Now now, int32_t dst, std::span<const uint8_t> unrouted);
   SendResult broadcast_module(Now now, std::span<const uint8_t> unrouted, NodeMatch match);
+  // A single CAP_UPDATE about one local capability to every Up neighbour
+  // (capabilities-and-shtags.md §9.2; engine_caps.cc).
+  void send_cap_single(Now now, const std::string& name, bool state);
 
   // ---- queries ----
   Node* find(int32_t node_id);

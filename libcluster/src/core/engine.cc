@@ -5,6 +5,7 @@
 #include <numeric>
 #include <set>
 
+#include "cap_ops.h"
 #include "cluster.h"
 #include "libcluster/wire/codec.h"
 
@@ -109,6 +110,8 @@ Engine& Engine::operator=(Engine&& other) noexcept {
   events_ = std::move(other.events_);
   node_states_ = std::move(other.node_states_);
   modules_ = std::move(other.modules_);
+  shtags_ = std::move(other.shtags_);
+  caps_ = std::move(other.caps_);
   for (auto& c : clusters_) c->rebind(*this);
   return *this;
 }
@@ -136,13 +139,12 @@ void Engine::diagnostic(std::string text) {
 }
 
 void Engine::node_event(Now now, int32_t cluster_id, int32_t node_id, bool up) {
-  for (const auto& [name, mod] : modules_)
-    if (module_in_cluster(name, cluster_id))
-      events_.push_back(ModuleEvent{name, up ? ModuleEventKind::kNodeUp : ModuleEventKind::kNodeDown,
-                                    cluster_id, node_id, std::nullopt});
+  // The capabilities' side first (§11): queued requests, NODE_UP/DOWN.
+  CapOps::node_event(*this, now, cluster_id, node_id, up);
   events_.push_back(NodeStateChanged{cluster_id, node_id, up});
   node_states_.add(now.unix_s, "Node [" + std::to_string(node_id) + "], cluster [" +
                                    std::to_string(cluster_id) + "] is " + (up ? "UP" : "DOWN"));
+  if (up) shtag_flush(now, cluster_id, node_id);  // pending sharing-tag announcements (§B.5)
 }
 
 void Engine::settle(Now now) {
@@ -183,6 +185,7 @@ void Engine::on_packet(Now now, const PeerAddr& from, std::span<const uint8_t> p
 }
 
 void Engine::on_tick(Now now) {
+  CapOps::tick(*this, now);  // the sync check, on its own 500 ms period
   if (now.mono_ms < next_heartbeat_ms_) return;
   for (auto& c : clusters_) c->heartbeat(now);
   // Stay on the tick grid; ticks missed while the driver was late collapse
@@ -193,16 +196,20 @@ void Engine::on_tick(Now now) {
 }
 
 void Engine::on_connection_reset(Now now, int32_t node_id) {
+  CapOps::link_trouble(*this, node_id);  // syncs from or through it may miss data
   for (auto& c : clusters_) c->on_connection_reset(now, node_id);
   settle(now);
 }
 
 void Engine::on_send_failed(Now now, int32_t node_id) {
+  CapOps::link_trouble(*this, node_id);
   for (auto& c : clusters_) c->on_send_failed(now, node_id);
   settle(now);
 }
 
-int64_t Engine::next_deadline_ms() const { return next_heartbeat_ms_; }
+int64_t Engine::next_deadline_ms() const {
+  return std::min(next_heartbeat_ms_, CapOps::deadline_ms(*this));
+}
 
 std::optional<Transmit> Engine::poll_transmit() {
   if (transmits_.empty()) return std::nullopt;
@@ -290,6 +297,14 @@ bool Engine::register_module(const std::string& name, const std::vector<int32_t>
   if (name == wire::kCapInternal || name == wire::kCapExtra) return false;
   for (int32_t id : cluster_ids)
     if (!find(id)) return false;
+  if (caps_.size() + cluster_ids.size() > CapTable::kMaxCapabilities) return false;
+  // A plain capability in each cluster: synced from the start.
+  for (int32_t id : cluster_ids) {
+    if (caps_.find(id, name)) continue;  // the id listed twice
+    [[maybe_unused]] LocalCap* added =
+        caps_.add(CapabilitySpec{name, id, false, NodeMatch::kAny, auth_check});
+    assert(added);  // the name is new and there is room
+  }
   modules_.emplace(name, Module{cluster_ids, auth_check});
   return true;
 }
@@ -311,6 +326,7 @@ SendResult Engine::send_to(Now now, int32_t cluster_id, int32_t node_id,
                            std::span<const uint8_t> packet) {
   Cluster* c = module_cluster(cluster_id, packet);
   if (!c) return SendResult::kError;
+  if (CapOps::muted(*this, cluster_id, packet)) return SendResult::kSuccess;  // disabled (§10)
   SendResult r = c->send_module(now, node_id, packet);
   settle(now);
   return r;
@@ -324,6 +340,7 @@ SendResult Engine::send_all_having(Now now, int32_t cluster_id, std::span<const 
                                    NodeMatch match) {
   Cluster* c = module_cluster(cluster_id, packet);
   if (!c) return SendResult::kError;
+  if (CapOps::muted(*this, cluster_id, packet)) return SendResult::kSuccess;  // disabled (§10)
   SendResult r = c->broadcast_module(now, packet, match);
   settle(now);
   return r;

@@ -52,7 +52,13 @@ void Cluster::refresh_topology(Now now) {
   next_refresh_ms_ = now.mono_ms + period;
   if (local_neighbours_.empty()) return;
   refresh_turn_ = (refresh_turn_ + 1) % local_neighbours_.size();
-  if (Node* n = find(local_neighbours_[refresh_turn_])) send_full_top(now, *n);
+  if (Node* n = find(local_neighbours_[refresh_turn_])) {
+    send_full_top(now, *n);
+    // Capability states too: a CAP_UPDATE lost, or refused as stale (a
+    // peer restarted within the same second), is otherwise never repeated
+    // (docs/decisions.md CP10).
+    send_cap_update(now, *n, false);
+  }
 }
 
 // One row of the heartbeat table per call; the first matching row applies.

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cassert>
 
+#include "cap_ops.h"
 #include "cluster.h"
 #include "libcluster/wire/codec.h"
 #include "libcluster/wire/writer.h"
@@ -134,7 +135,7 @@ void Cluster::forward(Now now, int32_t dst, std::span<const uint8_t> raw, bool d
     if (module) {
       wire::ModulePacket p = *module;
       engine_->events_.push_back(
-          ModuleEvent{p.capability, ModuleEventKind::kRouteFailed, id_, dst, std::move(p)});
+          ModuleEvent{p.capability, ModuleEventKind::kRouteFailed, id_, dst, std::move(p), {}});
     }
     return;
   }
@@ -178,7 +179,9 @@ void Cluster::on_module(Now now, const PeerAddr& from, const wire::ModulePacket&
     forward(now, m.trailer.dst_node_id, raw, !engine_->cfg_.enable_rerouting, &m);
     return;
   }
-  engine_->events_.push_back(ModuleEvent{m.capability, ModuleEventKind::kRecvMsg, id_, src, m});
+  if (CapOps::take_packet(*engine_, *this, m)) return;  // held during a sync, or disabled
+  engine_->events_.push_back(
+      ModuleEvent{m.capability, ModuleEventKind::kRecvMsg, id_, src, m, {}});
 }
 
 void Cluster::deliver_extra(Now now, int32_t src, const wire::ExtraBody& body) {
@@ -192,12 +195,10 @@ void Cluster::deliver_extra(Now now, int32_t src, const wire::ExtraBody& body) {
       disable_local(now);
     else
       erase_node(now, r->target_node_id);
+  } else if (const auto* tag = std::get_if<wire::ShtagActive>(&body)) {
+    engine_->shtag_received(now, id_, src, tag->tag);
   } else {
-    // SYNC_REQ/SYNC/SYNC_END/SHTAG_ACTIVE belong to the capability and
-    // sharing-tag layers.
-    engine_->diagnostic("cluster " + std::to_string(id_) + ": ignoring " +
-                       std::string(wire::msg_type_name(wire::type_of(body))) + " from node " +
-                       std::to_string(src));
+    CapOps::sync_message(*engine_, now, *this, src, body);  // SYNC_REQ, SYNC, SYNC_END
   }
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 
+#include "cap_ops.h"
 #include "cluster.h"
 
 namespace lc::core {
@@ -117,12 +118,12 @@ void Cluster::send_full_top(Now now, Node& dst) {
 
 std::vector<wire::CapBlock> Cluster::cap_blocks(int32_t exclude_node) const {
   std::vector<wire::CapBlock> blocks;
-  wire::CapBlock mine{local_.node_id, {}};
-  for (const auto& [name, mod] : engine_->modules_)
-    if (contains(mod.cluster_ids, id_)) mine.caps.push_back(wire::CapState{name, 1});
+  wire::CapBlock mine{local_.node_id, CapOps::local_states(*engine_, id_)};
   if (!mine.caps.empty()) blocks.push_back(std::move(mine));
   for (auto it = nodes_.rbegin(); it != nodes_.rend(); ++it) {
     if (it->info.node_id == exclude_node || it->caps.empty()) continue;
+    // What we knew of a node that was lost may be from an older life.
+    if (!CapOps::advertisable(*engine_, id_, it->info.node_id)) continue;
     wire::CapBlock b{it->info.node_id, {}};
     for (const auto& c : it->caps) b.caps.push_back(wire::CapState{c.name, c.state});
     blocks.push_back(std::move(b));
@@ -264,6 +265,7 @@ void Cluster::handle_cap_update(Now now, Node& origin, const wire::CapUpdate& m)
         it->state = c.state;
     }
   }
+  CapOps::update_received(*engine_, now, *this, m);  // queued sync requests (§9.3 step 3)
   if (m.require_reply) send_cap_update(now, origin, false);
   flood(now, wire::InternalMessage{id_, origin.info.node_id, m, wire::kBinVersion}, m.path);
 }

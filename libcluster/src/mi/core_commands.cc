@@ -121,7 +121,7 @@ Expected<const SrGroup*, MiError> group_param(Call& c) {
 // Status 1 when every identifier is ready, -1 otherwise.
 Json aggregated_status(Context& ctx, const SrGroup& g) {
   int32_t status = 1;
-  for (const auto& id : g.identifiers)
+  for (const auto& id : g.all(ctx))
     if (id.state(ctx).status < 0) status = -1;
   return status_json(SrState{status, "aggregated"}, nullptr);
 }
@@ -137,14 +137,14 @@ Result sr_get_status(Call& c) {
     name = std::move(*id);
   }
   if (iequals(name, "all")) return aggregated_status(c.ctx, **g);
-  const SrIdentifier* id = StatusReports::identifier(**g, name);
+  auto id = StatusReports::identifier(c.ctx, **g, name);
   if (!id) return unexpected(app_error(404, "Identity not found"));
   return status_json(id->state(c.ctx), nullptr);
 }
 
 Json group_statuses(Context& ctx, const SrGroup& g) {
   Json out = Json::array();
-  for (const auto& id : g.identifiers) out.push_back(status_json(id.state(ctx), &id.name));
+  for (const auto& id : g.all(ctx)) out.push_back(status_json(id.state(ctx), &id.name));
   return out;
 }
 
@@ -164,7 +164,7 @@ Result sr_list_status(Call& c) {
 
 Json group_reports(Context& ctx, const SrGroup& g) {
   Json out = Json::array();
-  for (const auto& id : g.identifiers) {
+  for (const auto& id : g.all(ctx)) {
     Json j;
     j["Name"] = id.name;
     j["Reports"] = reports_json(ctx, id);
@@ -179,7 +179,7 @@ Result sr_list_reports(Call& c) {
   if (*g && c.params.has("identifier")) {
     auto name = c.params.get_string("identifier");
     if (!name) return unexpected(name.error());
-    const SrIdentifier* id = StatusReports::identifier(**g, *name);
+    auto id = StatusReports::identifier(c.ctx, **g, *name);
     if (!id) return unexpected(app_error(404, "Identifier not found"));
     return reports_json(c.ctx, *id);
   }
@@ -194,21 +194,21 @@ Result sr_list_reports(Call& c) {
   return out;
 }
 
-Json group_identifiers(const SrGroup& g) {
+Json group_identifiers(Context& ctx, const SrGroup& g) {
   Json j;
   j["Group"] = g.name;
   j["Identifiers"] = Json::array();
-  for (const auto& id : g.identifiers) j["Identifiers"].push_back(id.name);
+  for (const auto& id : g.all(ctx)) j["Identifiers"].push_back(id.name);
   return j;
 }
 
 Result sr_list_identifiers(Call& c) {
   auto g = group_param(c);
   if (!g) return unexpected(g.error());
-  if (*g) return group_identifiers(**g);
+  if (*g) return group_identifiers(c.ctx, **g);
   Json out = Json::array();
   for (const auto& group : c.registry.status_reports().groups())
-    out.push_back(group_identifiers(group));
+    out.push_back(group_identifiers(c.ctx, group));
   return out;
 }
 

@@ -29,10 +29,21 @@ Json generic_params(const core::GenericReceived& e) {
   return p;
 }
 
+// mi.md §3: name, cluster, state, reason.
+Json shtag_params(const core::ShtagChanged& e) {
+  Json p;
+  p["name"] = e.name;
+  p["cluster"] = e.cluster_id;
+  p["state"] = e.active ? "active" : "backup";
+  p["reason"] = e.reason;
+  return p;
+}
+
 }  // namespace
 
 std::optional<std::string_view> event_name(const core::Event& e) {
   if (std::holds_alternative<core::NodeStateChanged>(e)) return kEventNodeStateChanged;
+  if (std::holds_alternative<core::ShtagChanged>(e)) return kEventShtagChanged;
   if (const auto* g = std::get_if<core::GenericReceived>(&e))
     return g->request ? kEventReqReceived : kEventRplReceived;
   return std::nullopt;
@@ -43,6 +54,8 @@ std::optional<Json> event_notification(const core::Event& e) {
   if (!name) return std::nullopt;
   if (const auto* n = std::get_if<core::NodeStateChanged>(&e))
     return notification(*name, node_state_params(*n));
+  if (const auto* t = std::get_if<core::ShtagChanged>(&e))
+    return notification(*name, shtag_params(*t));
   return notification(*name, generic_params(std::get<core::GenericReceived>(e)));
 }
 

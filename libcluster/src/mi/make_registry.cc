@@ -1,4 +1,6 @@
+#include "cap_commands.h"
 #include "commands.h"
+#include "shtag_commands.h"
 
 namespace lc::mi {
 
@@ -16,9 +18,13 @@ Registry make_clusterer_registry() {
   // Core first, as OpenSIPS registers them before any module.
   add_core_commands(r);
   add_clusterer_commands(r);
+  add_cap_commands(r);
+  add_shtag_commands(r);
   add_script_commands(r);
   r.status_reports().add_group("clusterer");
   r.status_reports().add_identifier("clusterer", node_states_identifier());
+  r.status_reports().add_identifier("clusterer", sharing_tags_identifier());  // listed before
+  r.status_reports().set_dynamic("clusterer", cap_identifiers);  // cap:<name>, listed first
   return r;
 }
 

@@ -29,7 +29,7 @@ auto find_group_in(Groups& groups, std::string_view name) -> decltype(&groups.fr
 
 bool StatusReports::add_group(std::string name) {
   if (group(name)) return false;
-  groups_.insert(groups_.begin(), SrGroup{std::move(name), {}});
+  groups_.insert(groups_.begin(), SrGroup{std::move(name), {}, {}});
   return true;
 }
 
@@ -60,6 +60,28 @@ bool StatusReports::remove_identifier(std::string_view group, std::string_view n
   if (it == g->identifiers.end()) return false;
   g->identifiers.erase(it);
   return true;
+}
+
+bool StatusReports::set_dynamic(std::string_view group,
+                                std::function<std::vector<SrIdentifier>(Context&)> identifiers) {
+  SrGroup* g = find_group(group);
+  if (!g) return false;
+  g->dynamic = std::move(identifiers);
+  return true;
+}
+
+std::vector<SrIdentifier> SrGroup::all(Context& ctx) const {
+  std::vector<SrIdentifier> out;
+  if (dynamic) out = dynamic(ctx);
+  out.insert(out.end(), identifiers.begin(), identifiers.end());
+  return out;
+}
+
+std::optional<SrIdentifier> StatusReports::identifier(Context& ctx, const SrGroup& group,
+                                                      std::string_view name) {
+  for (auto& id : group.all(ctx))
+    if (iequals(id.name, name)) return id;
+  return std::nullopt;
 }
 
 SrIdentifier node_states_identifier() {

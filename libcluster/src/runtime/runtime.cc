@@ -56,8 +56,9 @@ std::optional<int32_t> peek_source(const std::vector<uint8_t>& p) {
 // Reconnect back-off after failed connects: 50 ms doubling, at most 1 s.
 constexpr int64_t kBackoffFirstMs = 50;
 constexpr int64_t kBackoffMaxMs = 1000;
-// At most one "module events dropped" warning per this period.
-constexpr int64_t kDropWarnPeriodMs = 1000;
+// Reads paused this long (handlers far behind) are logged as a warning, once
+// per pause; shorter pauses are routine backpressure (N2), logged at debug.
+constexpr int64_t kLongPauseMs = 1000;
 
 Clock::time_point at_ms(int64_t mono_ms) {
   return Clock::time_point(std::chrono::milliseconds(mono_ms));
@@ -101,6 +102,10 @@ struct Connection : std::enable_shared_from_this<Connection> {
   asio::steady_timer partial_timer;
   int64_t partial_since_ms = -1;
   bool partial_timer_armed = false;
+  // Reads are paused (N2) and this connection waits in Impl::parked: no read
+  // pending; the framer may still hold complete packets, handed to the
+  // engine on resume before the next read.
+  bool parked = false;
 };
 using ConnPtr = std::shared_ptr<Connection>;
 
@@ -108,13 +113,23 @@ using ConnPtr = std::shared_ptr<Connection>;
 struct AtomicCounters {
   std::atomic<uint64_t> packets_in{0}, packets_out{0}, bytes_in{0}, bytes_out{0};
   std::atomic<uint64_t> connects{0}, connect_failures{0}, resets{0}, dropped_writes{0};
-  std::atomic<uint64_t> partial_timeouts{0}, dropped_dispatches{0};
+  std::atomic<uint64_t> partial_timeouts{0}, read_pauses{0}, read_paused_ms{0};
 
+  // dispatch_queue_peak is the dispatcher's; Runtime::counters() adds it.
   Runtime::Counters snapshot() const {
-    return Runtime::Counters{packets_in.load(),       packets_out.load(), bytes_in.load(),
-                             bytes_out.load(),        connects.load(),    connect_failures.load(),
-                             resets.load(),           dropped_writes.load(),
-                             partial_timeouts.load(), dropped_dispatches.load()};
+    Runtime::Counters c;
+    c.packets_in = packets_in.load();
+    c.packets_out = packets_out.load();
+    c.bytes_in = bytes_in.load();
+    c.bytes_out = bytes_out.load();
+    c.connects = connects.load();
+    c.connect_failures = connect_failures.load();
+    c.resets = resets.load();
+    c.dropped_writes = dropped_writes.load();
+    c.partial_timeouts = partial_timeouts.load();
+    c.read_pauses = read_pauses.load();
+    c.read_paused_ms = read_paused_ms.load();
+    return c;
   }
 };
 
@@ -167,15 +182,16 @@ Options sanitized(Options o) {
 }
 
 // The worker pool of dispatch_jobs=1; none when handlers run inline.
-std::unique_ptr<Dispatcher> make_dispatcher(const Options& o) {
+std::unique_ptr<Dispatcher> make_dispatcher(const Options& o, Dispatcher::Drained on_drained) {
   if (!o.dispatch_jobs) return nullptr;
-  return std::make_unique<Dispatcher>(o.worker_threads, o.dispatch_queue_limit);
+  return std::make_unique<Dispatcher>(o.worker_threads, o.dispatch_queue_limit,
+                                      std::move(on_drained));
 }
 
 struct Runtime::Impl {
   Impl(core::Engine e, Options o)
-      : engine(std::move(e)), options(sanitized(std::move(o))), timer(io),
-        dispatcher(make_dispatcher(options)) {}
+      : engine(std::move(e)), options(sanitized(std::move(o))), timer(io), pause_timer(io),
+        dispatcher(make_dispatcher(options, [this] { worker_drained(); })) {}
 
   asio::io_context io;
   core::Engine engine;
@@ -183,9 +199,15 @@ struct Runtime::Impl {
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   asio::steady_timer timer;
   int64_t armed_deadline_ms = -1;
+  // Backpressure (N2): reading from every BIN connection is paused while a
+  // worker is full; `parked` lists, oldest first, the connections waiting to
+  // read again (each at most once). Empty whenever reads are not paused.
+  bool reads_paused = false;
+  int64_t paused_since_ms = 0;
+  std::deque<uint64_t> parked;
+  asio::steady_timer pause_timer;  // warns once a pause lasts kLongPauseMs
   std::unique_ptr<Dispatcher> dispatcher;  // null: handlers run inline
   Inbox inbox;
-  int64_t last_drop_warn_ms = INT64_MIN / 2;  // no warning yet
   std::thread::id loop_thread;
 
   uint64_t next_conn_id = 1;
@@ -199,6 +221,7 @@ struct Runtime::Impl {
     bool auth_check = false;
     // Shared with the jobs in flight: copying it per event costs no allocation.
     std::shared_ptr<const ModuleHandler> handler;
+    std::optional<core::CapabilitySpec> capability;  // register_capability
   };
   std::map<std::string, Module, std::less<>> modules;
   std::map<int, EventListener> listeners;
@@ -235,7 +258,21 @@ struct Runtime::Impl {
       if (!did) break;
     }
     flushing = false;
+    // The events dispatched since the last flush, by it or by drain, in one
+    // wake-up per worker. Every dispatch is followed by a flush.
+    if (dispatcher) dispatcher->wake();
     arm_timer();
+  }
+
+  // Dispatches the events queued so far, transmits left for the next flush
+  // (drain calls it after each packet, so that a full worker pauses reading
+  // at once). As inside flush, a flush from a handler or listener run here
+  // returns at once: no handler runs nested in another.
+  void dispatch_events() {
+    if (flushing) return;
+    flushing = true;
+    while (auto e = engine.poll_event()) dispatch(*e);
+    flushing = false;
   }
 
   void arm_timer() {
@@ -267,19 +304,76 @@ struct Runtime::Impl {
     if (!dispatcher) return run_handler(*it->second.handler, m);
     auto job = [h = it->second.handler, ev = m] { run_handler(*h, ev); };
     const auto key = static_cast<uint64_t>(static_cast<uint32_t>(m.node_id));
-    if (!dispatcher->submit(key, std::move(job))) note_dropped_dispatch(m);
+    // Never dropped, whatever its kind: a full worker pauses reading instead.
+    if (dispatcher->submit(key, std::move(job))) pause_reads();
   }
 
-  // A worker's queue is full: the event is lost, as an OpenSIPS IPC job is
-  // when its pipe is full. Warn at most once per kDropWarnPeriodMs.
-  void note_dropped_dispatch(const core::ModuleEvent& m) {
-    const uint64_t total = ++counters.dropped_dispatches;
-    const int64_t now_ms = mono_ms();
-    if (now_ms - last_drop_warn_ms < kDropWarnPeriodMs) return;
-    last_drop_warn_ms = now_ms;
-    spdlog::warn("module {}: handlers are behind, event from node {} dropped ({} dropped in all; "
-                 "queue limit {} per worker)",
-                 m.module, m.node_id, total, dispatcher->queue_limit());
+  // ---------------------------------------------------------------- backpressure (N2)
+
+  // A worker's queue reached dispatch_queue_limit: read nothing more from
+  // any connection (the rest of the current read waits in its framer) until
+  // every full worker has drained to half the limit. Reading from all
+  // connections, not only those of the full worker's nodes, because the
+  // worker an event goes to is known only once the engine has handled the
+  // packet (a relayed packet, a topology update about other nodes, an
+  // accepted connection not yet identified).
+  void pause_reads() {
+    if (reads_paused || stopping) return;
+    reads_paused = true;
+    paused_since_ms = mono_ms();
+    const uint64_t n = ++counters.read_pauses;
+    spdlog::debug("module handlers are behind: reading from BIN connections paused (pause {})", n);
+    pause_timer.expires_after(std::chrono::milliseconds(kLongPauseMs));
+    pause_timer.async_wait([this, n](const asio::error_code& ec) {
+      if (ec || !reads_paused || counters.read_pauses.load() != n) return;
+      spdlog::warn("module handlers are behind: reading from BIN connections paused for {} ms so "
+                   "far (queue limit {} per worker); peers will see this node's links time out "
+                   "if it lasts",
+                   mono_ms() - paused_since_ms, dispatcher->high_water());
+    });
+  }
+
+  // On a worker thread: its queue is back at the low-water mark.
+  void worker_drained() {
+    asio::post(io, [this] { resume_reads(); });
+  }
+
+  // On the loop: if no worker is full any more, hands the parked connections
+  // their buffered packets, oldest parked first (so that a connection with
+  // a backlog cannot starve the others), and reads again; stops early if that
+  // fills a worker again, the rest staying parked in order.
+  void resume_reads() {
+    if (!reads_paused || stopping || dispatcher->any_full()) return;
+    reads_paused = false;
+    pause_timer.cancel();
+    const int64_t paused_ms = mono_ms() - paused_since_ms;
+    counters.read_paused_ms += static_cast<uint64_t>(paused_ms);
+    if (paused_ms >= kLongPauseMs)
+      spdlog::warn("reading from BIN connections resumed after a pause of {} ms", paused_ms);
+    // Time spent paused does not count towards tcp_max_msg_time: the rest of
+    // a partial packet waited in our socket buffer, not on the peer.
+    for (auto& [id, c] : conns) {
+      if (c->partial_since_ms < 0) continue;
+      c->partial_since_ms += paused_ms;
+      if (!c->partial_timer_armed) arm_partial_timer(c);
+    }
+    while (!parked.empty() && !reads_paused) {
+      const uint64_t id = parked.front();
+      parked.pop_front();
+      auto it = conns.find(id);
+      if (it == conns.end()) continue;  // closed meanwhile
+      ConnPtr c = it->second;
+      c->parked = false;
+      after_feed(c);
+    }
+    flush();
+  }
+
+  // Reads are paused: `c` reads nothing more until resume_reads.
+  void park(const ConnPtr& c) {
+    if (c->parked) return;
+    c->parked = true;
+    parked.push_back(c->id);
   }
 
   // ---------------------------------------------------------------- other threads
@@ -447,7 +541,9 @@ struct Runtime::Impl {
 
   // ---------------------------------------------------------------- receiving
 
+  // Reads the next bytes of `c`, unless reads are paused: it then parks.
   void start_read(const ConnPtr& c) {
+    if (reads_paused) return park(c);
     c->sock.async_read_some(asio::buffer(c->rbuf), [this, c](const asio::error_code& ec,
                                                              std::size_t n) {
       if (c->closed) return;
@@ -458,18 +554,32 @@ struct Runtime::Impl {
       }
       counters.bytes_in += n;
       c->framer.feed(std::span<const uint8_t>(c->rbuf.data(), n));
-      const std::size_t packets = drain(c, n);
-      if (!c->closed) track_partial(c, packets > 0);
+      after_feed(c);
       flush();
-      if (!c->closed) start_read(c);
     });
   }
 
-  // Hands every complete packet of the framer to the engine; returns how many.
-  std::size_t drain(const ConnPtr& c, std::size_t read_bytes) {
+  // The framer of `c` got bytes (a read) or holds some since it parked (a
+  // resume): its complete packets go to the engine, then it reads on; if
+  // reads pause meanwhile, it parks with the rest still in its framer (at
+  // most one read and a partial packet).
+  void after_feed(const ConnPtr& c) {
+    const std::size_t packets = drain(c);
+    if (c->closed) return;
+    if (reads_paused) return park(c);
+    track_partial(c, packets > 0);
+    start_read(c);
+  }
+
+  // Hands the complete packets of the framer to the engine, dispatching the
+  // events of each before the next, until none is left or reads pause (a
+  // worker got full): so a worker's queue passes dispatch_queue_limit by the
+  // events of one packet at most. Returns how many packets.
+  std::size_t drain(const ConnPtr& c) {
     std::size_t packets = 0;
-    // Bound: a read of n bytes completes at most n / 17 + 1 packets.
-    for (std::size_t i = 0; i <= read_bytes / wire::kMinPacketSize + 1; ++i) {
+    // Bound: n buffered bytes complete at most n / 17 packets.
+    const std::size_t bound = c->framer.buffered_bytes() / wire::kMinPacketSize + 1;
+    for (std::size_t i = 0; i <= bound && !reads_paused; ++i) {
       auto r = c->framer.next();
       if (r.error) {
         close(c, false);  // garbage on the stream: not a peer failure
@@ -479,6 +589,7 @@ struct Runtime::Impl {
       ++counters.packets_in;
       ++packets;
       on_packet(c, *r.packet);
+      dispatch_events();
       if (c->closed) break;
     }
     return packets;
@@ -509,6 +620,7 @@ struct Runtime::Impl {
     c->partial_timer.async_wait([this, c](const asio::error_code& ec) {
       c->partial_timer_armed = false;
       if (ec || c->closed || c->partial_since_ms < 0) return;
+      if (reads_paused) return;  // resume_reads re-arms it, the pause not counted
       if (mono_ms() - c->partial_since_ms < options.max_msg_time_ms) return arm_partial_timer(c);
       on_partial_timeout(c);
     });
@@ -572,6 +684,7 @@ struct Runtime::Impl {
     c->resolver.cancel();
     c->partial_timer.cancel();
     conns.erase(c->id);
+    if (c->parked) std::erase(parked, c->id);  // parked holds open connections only
     if (c->outbound) {
       auto it = outbound.find(c->key);
       if (it != outbound.end() && it->second == c->id) outbound.erase(it);
@@ -632,6 +745,7 @@ void Runtime::stop() {
     s.stopping = true;
     s.shut_down_queues();
     s.timer.cancel();
+    s.pause_timer.cancel();
     for (auto& a : s.acceptors) {
       asio::error_code ec;
       a->close(ec);
@@ -663,7 +777,16 @@ bool Runtime::register_module(const std::string& name, const std::vector<int32_t
                               bool auth_check, ModuleHandler handler) {
   if (!impl_->engine.register_module(name, cluster_ids, auth_check)) return false;
   impl_->modules[name] = Impl::Module{cluster_ids, auth_check,
-                                      std::make_shared<const ModuleHandler>(std::move(handler))};
+                                      std::make_shared<const ModuleHandler>(std::move(handler)),
+                                      std::nullopt};
+  return true;
+}
+
+bool Runtime::register_capability(const core::CapabilitySpec& spec, ModuleHandler handler) {
+  if (!impl_->engine.register_capability(spec)) return false;
+  impl_->modules[spec.name] =
+      Impl::Module{{spec.cluster_id}, spec.auth_check,
+                   std::make_shared<const ModuleHandler>(std::move(handler)), spec};
   return true;
 }
 
@@ -677,20 +800,32 @@ void Runtime::remove_event_listener(int id) { impl_->listeners.erase(id); }
 
 void Runtime::replace_engine(core::Engine engine) {
   Impl& s = *impl_;
+  core::Engine previous = std::move(s.engine);
   s.engine = std::move(engine);
   // Modules survive a reload, in the clusters that still exist.
   for (const auto& [name, m] : s.modules) {
+    if (m.capability) {
+      if (s.engine.has_cluster(m.capability->cluster_id))
+        s.engine.register_capability(*m.capability);
+      continue;
+    }
     std::vector<int32_t> ids;
     for (int32_t id : m.cluster_ids)
       if (s.engine.has_cluster(id)) ids.push_back(id);
     if (!ids.empty()) s.engine.register_module(name, ids, m.auth_check);
   }
+  // ...with their sync state and reports (mi.md §2.1).
+  s.engine.keep_capabilities_of(previous);
   s.armed_deadline_ms = -1;
   s.flush();
 }
 
 void* Runtime::io_context() { return &impl_->io; }
 
-Runtime::Counters Runtime::counters() const { return impl_->counters.snapshot(); }
+Runtime::Counters Runtime::counters() const {
+  Counters c = impl_->counters.snapshot();
+  if (impl_->dispatcher) c.dispatch_queue_peak = impl_->dispatcher->peak();
+  return c;
+}
 
 }  // namespace lc::runtime

@@ -17,7 +17,9 @@
 #include <string>
 #include <vector>
 
+#include "libcluster/core/capabilities.h"
 #include "libcluster/core/report_ring.h"
+#include "libcluster/core/shtags.h"
 #include "libcluster/core/types.h"
 #include "libcluster/expected.h"
 
@@ -108,7 +110,77 @@ class Engine {
   void keep_reports_of(const Engine& previous) { node_states_ = previous.node_states_; }
   const Config& config() const { return cfg_; }
 
+  // ---- sharing tags (capabilities-and-shtags.md Part B; engine_shtags.cc) ----
+  // `sharing_tag` definitions at startup: states set silently (no report or
+  // event); active tags are announced to each node when it comes up. Then
+  // tags of clusters this engine lacks are purged (§B.3): returns one
+  // warning text per purged tag, for the log.
+  std::vector<std::string> define_shtags(const std::vector<ShtagDefinition>& defs);
+  // clusterer_reload: the new engine takes the tags of the one it replaces
+  // (states, pending announcements, reports), then purges as above.
+  std::vector<std::string> keep_shtags_of(const Engine& previous);
+  // §B.4 activation (MI, script variable, API): the tag becomes active and
+  // every other node of its cluster is sent SHTAG_ACTIVE; a backup->active
+  // change is reported with `why`. Returns kActive, or nothing when the tag
+  // cannot be created (name too long, table full). An unknown cluster is
+  // not checked: the tag turns active silently, as OpenSIPS's API does.
+  std::optional<ShtagState> shtag_activate(Now now, std::string_view name, int32_t cluster_id,
+                                           ShtagReason why);
+  // §B.9 shtag_get / $cluster.sh_tag read: an unknown tag is created
+  // (backup). Nothing when it cannot be created.
+  std::optional<ShtagState> shtag_get(std::string_view name, int32_t cluster_id);
+  bool shtag_is_active(std::string_view name, int32_t cluster_id);
+  // Read without creating (nodectl shtag get): nothing for an unknown tag.
+  std::optional<ShtagState> find_shtag(std::string_view name, int32_t cluster_id) const;
+  std::vector<ShtagView> list_shtags() const;  // newest first
+  // Active tag names of a cluster (all clusters if < 0), at most 64.
+  std::vector<std::string> shtag_get_all_active(int32_t cluster_id) const;
+  const ReportRing& sharing_tags_reports() const { return shtags_.reports(); }
+
+  // ---- capabilities (Part A; capabilities.h is the module's guide;
+  //      engine_caps.cc, sync.cc) ----
+  // §2. False for an empty or reserved name, a name already registered
+  // (one name lives in one cluster: its cap:<name> identifier is per name),
+  // an unknown cluster or a full table. register_module() registers plain
+  // capabilities (no startup sync) in each of its clusters.
+  bool register_capability(const CapabilitySpec& spec);
+  // §4 request_sync. Ours: also a no-op while a sent request awaits its
+  // first data, since the engine retries on its own (sync_timeout).
+  SyncRequest request_sync(Now now, int32_t cluster_id, std::string_view capability);
+  // Donor side, after kSyncRequest from `requester`: the records, one chunk
+  // each, in as many calls as wanted; then sync_end once (capabilities.h).
+  // kError: no sync request from `requester` is being answered, or a chunk
+  // cannot fit in a BIN packet; kDestDown / kCurrDisabled: the requester
+  // cannot be reached (stop, call sync_end).
+  SendResult sync_chunks(Now now, int32_t cluster_id, std::string_view capability,
+                         int32_t requester, int32_t data_version,
+                         std::span<const wire::Bytes> chunks);
+  SendResult sync_end(Now now, int32_t cluster_id, std::string_view capability,
+                      int32_t requester);
+  // clusterer_set_cap_status (§10).
+  CapResult set_cap_status(Now now, int32_t cluster_id, std::string_view capability,
+                           bool enabled);
+  std::vector<ClusterCapsView> list_caps() const;  // clusterer_list_cap
+  std::optional<CapabilityView> capability(int32_t cluster_id, std::string_view name) const;
+  // The `cap:<name>` identifiers: names newest registration first; the
+  // status and reports of a name (its first registration).
+  std::vector<std::string> capability_names() const { return caps_.names(); }
+  std::optional<CapabilityView> capability_named(std::string_view name) const;
+  std::vector<Report> capability_reports(std::string_view name) const;
+  // §12 get_my_index; nothing for an unknown cluster or capability.
+  std::optional<MyIndex> get_my_index(int32_t cluster_id, std::string_view capability) const;
+  // clusterer_reload: capabilities registered in both keep their state
+  // (flags, status, reports), as OpenSIPS keeps its local records.
+  void keep_capabilities_of(const Engine& previous) { caps_.keep_states_of(previous.caps_); }
+
  private:
+  friend struct CapOps;  // engine_caps.cc, sync.cc
+  // Sharing tags: a peer announced itself active; a node came up.
+  void shtag_received(Now now, int32_t cluster_id, int32_t src, const std::string& name);
+  void shtag_flush(Now now, int32_t cluster_id, int32_t node_id);
+  void shtag_broadcast(Now now, Cluster& c, Shtag& tag);
+  void shtag_changed(Now now, const Shtag& tag, const std::string& reason);
+  std::vector<std::string> purge_shtags();
   friend class Cluster;
   // Raises the reachability event, its report and the modules' callbacks.
   void node_event(Now now, int32_t cluster_id, int32_t node_id, bool up);
@@ -135,6 +207,8 @@ class Engine {
     bool auth_check = false;
   };
   std::map<std::string, Module, std::less<>> modules_;
+  ShtagTable shtags_;
+  CapTable caps_;
 };
 
 }  // namespace lc::core

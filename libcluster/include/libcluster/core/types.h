@@ -73,6 +73,10 @@ struct Config {
   int32_t ping_timeout_ms = 1000;
   int32_t node_timeout_s = 60;
   bool enable_rerouting = true;
+  // Capability sync (capabilities-and-shtags.md §8.6).
+  int32_t seed_fallback_interval_s = 5;
+  int32_t sync_timeout_s = 15;
+  int32_t sync_packet_size = 32768;  // bytes, a target (§8.3)
 };
 
 // Where a packet came from: the transport connection and the peer's IP.
@@ -147,6 +151,15 @@ enum class ModuleEventKind : uint8_t {
   kRouteFailed,  // CLUSTER_ROUTE_FAILED: a routed packet could not be forwarded
   kNodeUp,       // CLUSTER_NODE_UP
   kNodeDown,     // CLUSTER_NODE_DOWN
+  // Capabilities (capabilities.h explains the protocol):
+  kSyncRequest,  // SYNC_REQ_RCV: node_id wants our data (sync_chunks, sync_end)
+  kSyncData,     // a SYNC packet from node_id: `sync` holds its chunks
+  kSyncDone,     // SYNC_DONE: our sync completed (node_id: the last sender)
+};
+// The contents of one SYNC packet (kSyncData).
+struct SyncData {
+  int32_t data_version = 0;  // as the donor's module wrote it
+  std::vector<wire::Bytes> chunks;
 };
 struct ModuleEvent {
   std::string module;
@@ -155,6 +168,7 @@ struct ModuleEvent {
   int32_t node_id = 0;  // source (recv), destination (route failed), or the node
   // The module's packet without trailer (recv and route failed only).
   std::optional<wire::ModulePacket> packet;
+  std::optional<SyncData> sync;  // kSyncData only
 };
 
 // A node was learned (db_mode 0) or removed; lets drivers resolve names.
@@ -168,6 +182,25 @@ struct NodeRemoved {
   int32_t node_id = 0;
 };
 
+// E_CLUSTERER_SHARING_TAG_CHANGED, also the sharing-tag callback of the
+// developers' API (capabilities-and-shtags.md §B.7, §B.9): a tag went
+// backup -> active by an activation, or active -> backup by a broadcast.
+struct ShtagChanged {
+  std::string name;
+  int32_t cluster_id = 0;
+  bool active = false;
+  std::string reason;  // "MI command", "cluster broadcast from 2", ...
+};
+
+// E_CORE_SR_STATUS_CHANGED for a `cap:<name>` identifier (mi.md §3).
+struct CapStatusChanged {
+  int32_t cluster_id = 0;
+  std::string capability;  // the identifier is "cap:" + capability
+  int32_t status = 0;
+  std::string details;
+  int32_t old_status = 0;
+};
+
 // Something an operator may want in the log (dropped packets and the like).
 struct Diagnostic {
   enum class Level : uint8_t { kDebug, kInfo, kWarning } level = Level::kDebug;
@@ -175,7 +208,8 @@ struct Diagnostic {
 };
 
 using Event = std::variant<NodeStateChanged, GenericReceived, MiCommandReceived, ModuleEvent,
-                           NodeAdded, NodeRemoved, Diagnostic>;
+                           NodeAdded, NodeRemoved, Diagnostic, ShtagChanged,
+                           CapStatusChanged>;
 
 // ---- views returned by queries (owned values, no pointers into the core) ----
 

@@ -13,10 +13,11 @@ namespace lc::mi {
 inline constexpr std::string_view kEventNodeStateChanged = "E_CLUSTERER_NODE_STATE_CHANGED";
 inline constexpr std::string_view kEventReqReceived = "E_CLUSTERER_REQ_RECEIVED";
 inline constexpr std::string_view kEventRplReceived = "E_CLUSTERER_RPL_RECEIVED";
+inline constexpr std::string_view kEventShtagChanged = "E_CLUSTERER_SHARING_TAG_CHANGED";
 
 // Every event `subscribe` accepts, in the order a subscription to all lists.
-inline constexpr std::array<std::string_view, 3> kPublishedEvents = {
-    kEventNodeStateChanged, kEventReqReceived, kEventRplReceived};
+inline constexpr std::array<std::string_view, 4> kPublishedEvents = {
+    kEventNodeStateChanged, kEventReqReceived, kEventRplReceived, kEventShtagChanged};
 
 // The event's name, or nothing for engine events that are not published
 // (MI commands from peers, module callbacks, diagnostics...).

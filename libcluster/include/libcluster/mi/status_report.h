@@ -33,6 +33,13 @@ struct SrIdentifier {
 struct SrGroup {
   std::string name;
   std::vector<SrIdentifier> identifiers;  // newest registration first
+  // Identifiers that exist while the engine has something to show (the
+  // clusterer's cap:<name>, one per capability), listed before the fixed
+  // ones since they are registered after them.
+  std::function<std::vector<SrIdentifier>(Context&)> dynamic;
+
+  // The dynamic identifiers, then the fixed ones.
+  std::vector<SrIdentifier> all(Context& ctx) const;
 };
 
 class StatusReports {
@@ -44,10 +51,16 @@ class StatusReports {
   // is unknown or already has an identifier of that name.
   bool add_identifier(std::string_view group, SrIdentifier id);
   bool remove_identifier(std::string_view group, std::string_view name);
+  // Sets the group's dynamic identifiers; false if the group is unknown.
+  bool set_dynamic(std::string_view group,
+                   std::function<std::vector<SrIdentifier>(Context&)> identifiers);
 
   // Names are matched case-insensitively, as OpenSIPS does.
   const SrGroup* group(std::string_view name) const;
   static const SrIdentifier* identifier(const SrGroup& group, std::string_view name);
+  // The same among all(ctx), dynamic identifiers included.
+  static std::optional<SrIdentifier> identifier(Context& ctx, const SrGroup& group,
+                                                std::string_view name);
   const std::vector<SrGroup>& groups() const { return groups_; }
 
  private:

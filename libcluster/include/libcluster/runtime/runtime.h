@@ -34,10 +34,11 @@ struct Options {
   bool dispatch_jobs = true;
   // Pool size, clamped to [1, kMaxWorkerThreads].
   std::size_t worker_threads = 2;
-  // Events waiting for each worker, clamped to >= 1. When a worker's queue is
-  // full, new events for it are dropped, counted (Counters::dropped_dispatches)
-  // and logged, as OpenSIPS drops an IPC job when its pipe is full: the loop
-  // thread never blocks on a slow handler.
+  // High-water mark of the events waiting for each worker, clamped to >= 1.
+  // No event is ever dropped: when a worker's queue reaches it, the runtime
+  // stops reading from every BIN connection (Counters::read_pauses) until
+  // that queue is back at half of it, so TCP flow control slows the senders;
+  // the loop thread never blocks on a slow handler (docs/decisions.md N2).
   std::size_t dispatch_queue_limit = 1024;
   // Bound of the bytes queued on one connection; past it packets are
   // dropped and reported as send failures.
@@ -137,6 +138,10 @@ class Runtime {
   // Registers a module with the engine and its handler.
   bool register_module(const std::string& name, const std::vector<int32_t>& cluster_ids,
                        bool auth_check, ModuleHandler handler);
+  // Registers a capability (core/capabilities.h) and its handler, which
+  // gets every ModuleEvent of it, the sync ones included. The handler
+  // answers kSyncRequest through call() (engine.sync_chunks, sync_end).
+  bool register_capability(const core::CapabilitySpec& spec, ModuleHandler handler);
   int add_event_listener(EventListener l);
   void remove_event_listener(int id);
   // Replaces the engine (clusterer_reload), keeping modules and listeners.
@@ -148,9 +153,13 @@ class Runtime {
   struct Counters {
     uint64_t packets_in = 0, packets_out = 0, bytes_in = 0, bytes_out = 0;
     uint64_t connects = 0, connect_failures = 0, resets = 0, dropped_writes = 0;
-    // Connections closed by max_msg_time_ms; module events dropped because
-    // a worker's queue was full.
-    uint64_t partial_timeouts = 0, dropped_dispatches = 0;
+    // Connections closed by max_msg_time_ms.
+    uint64_t partial_timeouts = 0;
+    // dispatch_jobs=1 backpressure (N2): how many times reading from the BIN
+    // connections was paused because a worker's queue reached
+    // dispatch_queue_limit, the milliseconds spent paused (pauses that have
+    // ended), and the longest queue of events any worker has had.
+    uint64_t read_pauses = 0, read_paused_ms = 0, dispatch_queue_peak = 0;
   };
   // Thread-safe: a snapshot (each counter read atomically, not all at once).
   Counters counters() const;
