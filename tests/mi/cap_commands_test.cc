@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "libcluster/mi/events.h"
 #include "mi_test_util.h"
 
 namespace lc::mi::test {
@@ -148,6 +149,30 @@ TEST_F(mi_caps, StatusIdentifierFollowsTheSync) {
       R"({"jsonrpc":"2.0","result":{"Readiness":false,"Status":-1,"Details":"sync in progress"},"id":1})");
   EXPECT_EQ(n->call("sr_get_status", {{"group", "clusterer"}, {"identifier", "cap:nope"}}),
             error_reply(404, "Identity not found"));
+}
+
+// E_CORE_SR_STATUS_CHANGED (mi.md §3): published, subscribable, and raised by
+// the engine on each change of a cap:<name> status.
+TEST_F(mi_caps, StatusChangeEventIsPublished) {
+  const core::Event e = core::CapStatusChanged{1, kCap, -1, "sync in progress", -2};
+  EXPECT_EQ(event_name(e), kEventSrStatusChanged);
+  EXPECT_EQ(
+      to_text(*event_notification(e)),
+      R"({"jsonrpc":"2.0","method":"E_CORE_SR_STATUS_CHANGED","params":{"group":"clusterer","identifier":"cap:cachedb-local-repl","status":-1,"details":"sync in progress","old_status":-2}})");
+  Reply sub = n->reply(
+      R"({"jsonrpc":"2.0","method":"subscribe","params":{"events":["E_CORE_SR_STATUS_CHANGED"]},"id":1})");
+  ASSERT_TRUE(sub.stream);
+  EXPECT_TRUE(sub.stream->wants(e));
+  EXPECT_FALSE(sub.stream->wants(core::NodeStateChanged{}));
+
+  std::vector<std::pair<int32_t, int32_t>> changes;  // (old, new)
+  for (const auto& out : {n->h.packet(1'200, cap_update(2, 0, 1)),
+                          n->h.packet(1'300, sync_end_from(2, 0))})
+    for (const auto& ev : out.events)
+      if (const auto* c = std::get_if<core::CapStatusChanged>(&ev))
+        changes.emplace_back(c->old_status, c->status);
+  EXPECT_EQ(changes, (std::vector<std::pair<int32_t, int32_t>>{{-2, 1}}))
+      << "an empty sync goes from pending straight to synced";
 }
 
 TEST_F(mi_caps, SyncCommand) {

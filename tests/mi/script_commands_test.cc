@@ -190,9 +190,9 @@ TEST(mi_events, Subscribe) {
   Reply all = n->reply(R"({"jsonrpc":"2.0","method":"subscribe","id":1})");
   ASSERT_TRUE(all.response);
   EXPECT_EQ(to_text(*all.response),
-            R"({"jsonrpc":"2.0","result":{"events":["E_CLUSTERER_NODE_STATE_CHANGED","E_CLUSTERER_REQ_RECEIVED","E_CLUSTERER_RPL_RECEIVED","E_CLUSTERER_SHARING_TAG_CHANGED"]},"id":1})");
+            R"({"jsonrpc":"2.0","result":{"events":["E_CLUSTERER_NODE_STATE_CHANGED","E_CLUSTERER_REQ_RECEIVED","E_CLUSTERER_RPL_RECEIVED","E_CLUSTERER_SHARING_TAG_CHANGED","E_CORE_SR_STATUS_CHANGED"]},"id":1})");
   ASSERT_TRUE(all.stream);
-  EXPECT_EQ(all.stream->events.size(), 4u);
+  EXPECT_EQ(all.stream->events.size(), 5u);
   EXPECT_TRUE(all.stream->wants(core::NodeStateChanged{}));
   EXPECT_FALSE(all.stream->wants(core::Diagnostic{}));
 

@@ -819,4 +819,22 @@ std::string Sim::dump() const {
   return os.str();
 }
 
+SimConfig quick_config(int n, uint64_t seed) {
+  SimConfig c;
+  c.n = n;
+  c.seed = seed;
+  c.min_latency_ms = 1;
+  c.max_latency_ms = 5;
+  c.base.ping_interval_s = 1;
+  c.base.ping_timeout_ms = 500;
+  c.base.node_timeout_s = 3;
+  return c;
+}
+
+std::optional<uint64_t> env_u64(const char* name) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return std::nullopt;
+  return std::strtoull(v, nullptr, 10);
+}
+
 }  // namespace lc::sim

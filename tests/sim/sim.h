@@ -305,4 +305,12 @@ class Sim {
 
 std::string event_to_string(const Event& ev);
 
+// The quick timers most scenarios use: ping 1 s, pong timeout 500 ms,
+// node_timeout 3 s, latency 1-5 ms; everything else Config's defaults.
+SimConfig quick_config(int n, uint64_t seed = 1);
+
+// A numeric environment variable of the test drivers (LC_SIM_SEED,
+// LC_SIM_SEEDS, ...); nothing when unset or empty.
+std::optional<uint64_t> env_u64(const char* name);
+
 }  // namespace lc::sim

@@ -31,12 +31,6 @@ constexpr int kBatches = 4;
 constexpr int kPerBatch = 260;  // 1,040 schedules
 constexpr uint64_t kBaseSeed = 7'000'000;
 
-std::optional<uint64_t> env_u64(const char* name) {
-  const char* v = std::getenv(name);
-  if (!v || !*v) return std::nullopt;
-  return std::strtoull(v, nullptr, 10);
-}
-
 struct Outcome {
   bool ok = true;
   std::string plan;

@@ -22,14 +22,7 @@ using core::CapStatus;
 constexpr int64_t kSecond = 1000;
 
 SimConfig config(int n, uint64_t seed = 1) {
-  SimConfig c;
-  c.n = n;
-  c.seed = seed;
-  c.min_latency_ms = 1;
-  c.max_latency_ms = 5;
-  c.base.ping_interval_s = 1;
-  c.base.ping_timeout_ms = 500;
-  c.base.node_timeout_s = 3;
+  SimConfig c = quick_config(n, seed);
   c.base.seed_fallback_interval_s = 2;
   c.base.sync_timeout_s = 3;
   c.base.sync_packet_size = 100;  // about two 28-byte records per packet

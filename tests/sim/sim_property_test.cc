@@ -69,12 +69,6 @@ std::vector<Param> all_params() {
 
 class sim_property : public ::testing::TestWithParam<Param> {};
 
-std::optional<uint64_t> env_u64(const char* name) {
-  const char* v = std::getenv(name);
-  if (!v || !*v) return std::nullopt;
-  return std::strtoull(v, nullptr, 10);
-}
-
 TEST_P(sim_property, Schedules) {
   const Suite& suite = kSuites[GetParam().suite];
   const int batch = GetParam().batch;

@@ -32,14 +32,6 @@ SimConfig defaults(int n, uint64_t seed = 1) {
   return c;  // Config's defaults: 4 s / 1000 ms / 60 s, db_mode, rerouting
 }
 
-SimConfig small(int n, uint64_t seed = 1) {
-  SimConfig c = defaults(n, seed);
-  c.base.ping_interval_s = 1;
-  c.base.ping_timeout_ms = 500;
-  c.base.node_timeout_s = 3;
-  return c;
-}
-
 // Every packet handed to the network, decoded to what scenarios look at.
 struct Wire {
   struct Pkt {
@@ -379,7 +371,7 @@ TEST(sim_scenario, Issue3542StallWithinRetriesRecoversAtOnce) {
 // OpenSIPS issue 3341: with an asymmetric link (1 hears 2, 2 does not hear
 // 1) nobody may believe in a direct 1-2 edge; 1<->2 traffic goes via 3.
 TEST(sim_scenario, Issue3341AsymmetricLinkMakesNoPhantomRoute) {
-  Sim sim(small(3));
+  Sim sim(quick_config(3));
   sim.block(1, 2);  // 2 does not hear 1
   sim.run_for(2000);
   for (int i = 0; i < 60; ++i) {
@@ -414,7 +406,7 @@ TEST(sim_scenario, Issue3341AsymmetricLinkMakesNoPhantomRoute) {
 // ---------------------------------------------------------------- rerouting
 
 TEST(sim_scenario, ReroutesThroughRelayWhenDirectLinkIsCut) {
-  Sim sim(small(3));
+  Sim sim(quick_config(3));
   Wire w;
   w.attach(sim);
   sim.run_for(3000);
@@ -455,7 +447,7 @@ TEST(sim_scenario, ReroutesThroughRelayWhenDirectLinkIsCut) {
 }
 
 TEST(sim_scenario, NoReroutingOnlyDirectNeighbours) {
-  SimConfig c = small(3);
+  SimConfig c = quick_config(3);
   c.base.enable_rerouting = false;
   Sim sim(c);
   sim.cut(1, 3);  // chain 1-2-3
@@ -646,7 +638,7 @@ TEST(sim_scenario, RestartedNodeIsRelearned) {
 // Chain 1-2-3 where 1-2 comes up before 2 can talk to 3. Node 3 learns about
 // node 1 only from node 2's FULL_TOP_UPDATE; 1 must be reachable via 2.
 TEST(sim_scenario, LeafThatJoinedBeforeTheRelayIsReachable) {
-  Sim sim(small(3));
+  Sim sim(quick_config(3));
   sim.cut(1, 3);  // never linked
   sim.cut(2, 3);
   sim.run_for(3000);

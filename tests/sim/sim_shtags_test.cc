@@ -30,18 +30,6 @@ using core::ShtagState;
 constexpr int32_t kCl = 1;
 constexpr const char* kTag = "vip";
 
-SimConfig small(int n, uint64_t seed = 1) {
-  SimConfig c;
-  c.n = n;
-  c.seed = seed;
-  c.min_latency_ms = 1;
-  c.max_latency_ms = 5;
-  c.base.ping_interval_s = 1;
-  c.base.ping_timeout_ms = 500;
-  c.base.node_timeout_s = 3;
-  return c;
-}
-
 // `active_nodes` define the tag active, every other node backup.
 void define_tag(SimConfig& c, std::set<int> active_nodes, const std::string& name = kTag) {
   c.sharing_tags.resize(static_cast<std::size_t>(c.n + 1));
@@ -137,7 +125,7 @@ wire::Bytes from_hex(std::string_view h) {
 // vip/1 and node 1 steps down. The SHTAG_ACTIVE packets are the captured
 // bytes.
 TEST(sim_shtags, CapturedScenarioThree) {
-  SimConfig c = small(3);
+  SimConfig c = quick_config(3);
   c.base.db_mode = false;
   c.known = {{}, {2}, {1}, {2}};
   define_tag(c, {1});
@@ -176,7 +164,7 @@ TEST(sim_shtags, CapturedScenarioThree) {
 // script-like driver, watching E_CLUSTERER_NODE_STATE_CHANGED, activates the
 // tag on node 2.
 TEST(sim_shtags, FailoverWhenTheActiveNodeDies) {
-  SimConfig c = small(3);
+  SimConfig c = quick_config(3);
   define_tag(c, {1});
   Sim sim(c);
   sim.run_for(5000);
@@ -205,7 +193,7 @@ TEST(sim_shtags, FailoverWhenTheActiveNodeDies) {
 // peers come up, and the current holder steps down.
 TEST(sim_shtags, RestartedNodeAnnouncesItsConfiguredState) {
   for (uint64_t seed = 1; seed <= 20; ++seed) {
-    SimConfig c = small(3, seed);
+    SimConfig c = quick_config(3, seed);
     c.max_latency_ms = 20;
     define_tag(c, {1});
     Sim sim(c);
@@ -247,7 +235,7 @@ TEST(sim_shtags, RestartedNodeAnnouncesItsConfiguredState) {
 // node 1: one active, node 2.
 TEST(sim_shtags, PartitionHealResolvesTwoActivesToOne) {
   for (uint64_t seed = 1; seed <= 10; ++seed) {
-    SimConfig c = small(3, seed);
+    SimConfig c = quick_config(3, seed);
     define_tag(c, {1});
     Sim sim(c);
     sim.run_for(5000);
@@ -274,7 +262,7 @@ TEST(sim_shtags, PartitionHealResolvesTwoActivesToOne) {
 // one active remains; one activation afterwards leaves exactly one.
 TEST(sim_shtags, PartitionBothSidesActivatedThenOneActivation) {
   for (uint64_t seed = 1; seed <= 10; ++seed) {
-    SimConfig c = small(4, seed);
+    SimConfig c = quick_config(4, seed);
     define_tag(c, {});
     Sim sim(c);
     sim.run_for(5000);
@@ -299,12 +287,6 @@ TEST(sim_shtags, PartitionBothSidesActivatedThenOneActivation) {
 
 // ---------------------------------------------------------------- property
 
-std::optional<uint64_t> env_u64(const char* name) {
-  const char* v = std::getenv(name);
-  if (!v || !*v) return std::nullopt;
-  return std::strtoull(v, nullptr, 10);
-}
-
 struct Outcome {
   bool ok = true;
   std::string plan, failure;
@@ -319,7 +301,7 @@ Outcome run_schedule(uint64_t seed) {
   Outcome out;
   Rng rng(seed);
   const int n = static_cast<int>(rng.range(3, 7));
-  SimConfig c = small(n, rng.next());
+  SimConfig c = quick_config(n, rng.next());
   c.max_latency_ms = rng.chance(50) ? 5 : 40;
   c.jitter_ms = rng.chance(50) ? rng.range(1, 10) : 0;
   c.base.ping_timeout_ms = rng.chance(50) ? 500 : 250;

@@ -39,11 +39,24 @@ Json shtag_params(const core::ShtagChanged& e) {
   return p;
 }
 
+// mi.md §3: group, identifier, status, details, old_status (details is
+// always set for cap:<name>).
+Json sr_status_params(const core::CapStatusChanged& e) {
+  Json p;
+  p["group"] = "clusterer";
+  p["identifier"] = "cap:" + e.capability;
+  p["status"] = e.status;
+  p["details"] = e.details;
+  p["old_status"] = e.old_status;
+  return p;
+}
+
 }  // namespace
 
 std::optional<std::string_view> event_name(const core::Event& e) {
   if (std::holds_alternative<core::NodeStateChanged>(e)) return kEventNodeStateChanged;
   if (std::holds_alternative<core::ShtagChanged>(e)) return kEventShtagChanged;
+  if (std::holds_alternative<core::CapStatusChanged>(e)) return kEventSrStatusChanged;
   if (const auto* g = std::get_if<core::GenericReceived>(&e))
     return g->request ? kEventReqReceived : kEventRplReceived;
   return std::nullopt;
@@ -56,6 +69,8 @@ std::optional<Json> event_notification(const core::Event& e) {
     return notification(*name, node_state_params(*n));
   if (const auto* t = std::get_if<core::ShtagChanged>(&e))
     return notification(*name, shtag_params(*t));
+  if (const auto* c = std::get_if<core::CapStatusChanged>(&e))
+    return notification(*name, sr_status_params(*c));
   return notification(*name, generic_params(std::get<core::GenericReceived>(e)));
 }
 

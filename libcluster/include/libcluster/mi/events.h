@@ -14,10 +14,13 @@ inline constexpr std::string_view kEventNodeStateChanged = "E_CLUSTERER_NODE_STA
 inline constexpr std::string_view kEventReqReceived = "E_CLUSTERER_REQ_RECEIVED";
 inline constexpr std::string_view kEventRplReceived = "E_CLUSTERER_RPL_RECEIVED";
 inline constexpr std::string_view kEventShtagChanged = "E_CLUSTERER_SHARING_TAG_CHANGED";
+// The core's status/report event, raised by the clusterer for `cap:<name>`.
+inline constexpr std::string_view kEventSrStatusChanged = "E_CORE_SR_STATUS_CHANGED";
 
 // Every event `subscribe` accepts, in the order a subscription to all lists.
-inline constexpr std::array<std::string_view, 4> kPublishedEvents = {
-    kEventNodeStateChanged, kEventReqReceived, kEventRplReceived, kEventShtagChanged};
+inline constexpr std::array<std::string_view, 5> kPublishedEvents = {
+    kEventNodeStateChanged, kEventReqReceived, kEventRplReceived, kEventShtagChanged,
+    kEventSrStatusChanged};
 
 // The event's name, or nothing for engine events that are not published
 // (MI commands from peers, module callbacks, diagnostics...).
