@@ -200,6 +200,53 @@ std::optional<ConfigError> read_sharing_tags(const Settings& s, NodeConfig& cfg)
   return std::nullopt;
 }
 
+// cachedb_local's rules (kv-capability.md §2.4): a bad collection, URL or
+// clean period stops the node; an unknown persistency keeps the default.
+std::optional<ConfigError> read_kv(const Settings& s, NodeConfig& cfg) {
+  KvSettings& kv = cfg.kv;
+  auto cluster = int_setting(s, "kv_cluster_id");
+  if (!cluster) return cluster.error();
+  if (*cluster < 0) return key_error("kv_cluster_id", s.scalar("kv_cluster_id"), "must be >= 0");
+  kv.cluster_id = *cluster;
+  auto collections = kv::build_collections(s.list("kv_collection"));
+  if (!collections) return ConfigError{"kv_collection", "", "invalid kv_collection " + collections.error()};
+  kv.collections = std::move(*collections);
+  auto urls = kv::build_urls(s.list("kv_url"), kv.collections);
+  if (!urls) return ConfigError{"kv_url", "", "invalid kv_url " + urls.error()};
+  kv.urls = std::move(*urls);
+  const std::string& persistency = s.scalar("kv_cluster_persistency");
+  if (auto p = kv::parse_persistency(detail::trim(persistency)))
+    kv.persistency = *p;
+  else
+    cfg.warnings.push_back(key_error("kv_cluster_persistency", persistency,
+                                     "expected sync-from-cluster or none, using sync-from-cluster")
+                               .message);
+  auto period = int_setting(s, "kv_clean_period");
+  if (!period) return period.error();
+  if (*period <= 0) return key_error("kv_clean_period", s.scalar("kv_clean_period"), "must be > 0");
+  kv.clean_period_s = *period;
+  kv.persist_file = s.scalar("kv_persist_file");
+  if (kv.cluster_id == 0)
+    for (const kv::CollectionSpec& c : kv.collections)
+      if (c.replicated)
+        cfg.warnings.push_back("collection " + c.name + " is replicated but no 'cluster_id' defined!");
+  return std::nullopt;
+}
+
+// A tag given twice is kept once, at its first place.
+std::optional<ConfigError> read_sharing_tag_failover(const Settings& s, NodeConfig& cfg) {
+  for (const std::string& text : s.list("sharing_tag_failover")) {
+    auto tag = detail::parse_sharing_tag_failover(text);
+    if (!tag) return key_error("sharing_tag_failover", text, tag.error());
+    auto& list = cfg.sharing_tag_failover;
+    const bool known = std::any_of(list.begin(), list.end(), [&](const auto& t) {
+      return t.name == tag->name && t.cluster_id == tag->cluster_id;
+    });
+    if (!known) list.push_back(std::move(*tag));
+  }
+  return std::nullopt;
+}
+
 void note_ignored_node_info(const Settings& s, NodeConfig& cfg) {
   for (std::string_view key : {"my_node_info", "neighbor_node_info"})
     if (!s.list(key).empty())
@@ -231,7 +278,7 @@ Expected<NodeConfig, ConfigError> build_config(const Settings& s) {
   // Listeners before clusters: my_node_info URLs must be among them.
   constexpr Step kSteps[] = {read_identity, read_database,  read_timers,     read_sync,
                              read_switches, read_listeners, read_management, read_sharing_tags,
-                             read_clusters, check_engine};
+                             read_sharing_tag_failover, read_clusters, check_engine, read_kv};
   NodeConfig cfg;
   for (Step step : kSteps)
     if (auto err = step(s, cfg)) return unexpected(std::move(*err));
@@ -258,12 +305,21 @@ void put_scalars(const NodeConfig& cfg, Settings& s) {
   s.scalars["tcp_max_msg_time"] = num(cfg.tcp_max_msg_time_s);
   s.scalars["enable_stats"] = num(cfg.enable_stats);
   s.scalars["enable_rerouting"] = num(cfg.core.enable_rerouting);
+  s.scalars["kv_cluster_id"] = num(cfg.kv.cluster_id);
+  s.scalars["kv_cluster_persistency"] = std::string(kv::persistency_name(cfg.kv.persistency));
+  s.scalars["kv_clean_period"] = num(cfg.kv.clean_period_s);
+  s.scalars["kv_persist_file"] = cfg.kv.persist_file;
 }
 
 void put_lists(const NodeConfig& cfg, Settings& s) {
   for (const Listener& l : cfg.listeners) s.lists["socket"].push_back(detail::format_listener(l));
   for (const SharingTag& t : cfg.sharing_tags)
     s.lists["sharing_tag"].push_back(detail::format_sharing_tag(t));
+  for (const auto& t : cfg.sharing_tag_failover)
+    s.lists["sharing_tag_failover"].push_back(detail::format_sharing_tag_failover(t));
+  for (const kv::CollectionSpec& c : cfg.kv.collections)
+    s.lists["kv_collection"].push_back(kv::format_collection(c));
+  for (const kv::UrlBinding& u : cfg.kv.urls) s.lists["kv_url"].push_back(kv::format_url(u));
   const store::TableNames& cols = cfg.db.names;
   for (const core::ClusterSpec& c : cfg.clusters) {
     s.lists["my_node_info"].push_back(detail::format_node_spec(c.cluster_id, c.local, cols));

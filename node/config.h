@@ -16,8 +16,10 @@
 #include <string_view>
 #include <vector>
 
+#include "libcluster/core/shtags.h"
 #include "libcluster/core/types.h"
 #include "libcluster/expected.h"
+#include "libcluster/kv/settings.h"
 #include "libcluster/store/store.h"
 
 namespace lc::node {
@@ -44,6 +46,17 @@ struct SharingTag {
   std::string name;
   int32_t cluster_id = 0;
   bool active = false;
+};
+
+// The replicated KV cache (cachedb_local's parameters, kv-capability.md §2.4).
+struct KvSettings {
+  int32_t cluster_id = 0;  // kv_cluster_id; 0: not replicated, no capability
+  // kv_collection, `default` prepended when not listed; kv_url bindings.
+  std::vector<kv::CollectionSpec> collections{kv::CollectionSpec{"default"}};
+  std::vector<kv::UrlBinding> urls;
+  kv::Persistency persistency = kv::Persistency::kSyncFromCluster;
+  int32_t clean_period_s = 600;  // kv_clean_period, > 0
+  std::string persist_file;      // kv_persist_file; empty: no restart persistency
 };
 
 // db_url, db_table and the *_col names. The column names are also the
@@ -74,6 +87,10 @@ struct NodeConfig {
   int32_t sync_timeout_s = 15;
   int32_t sync_packet_size = 32768;
   std::vector<SharingTag> sharing_tags;  // in order of first definition
+  // `sharing_tag_failover` (ours, off by default): tags this node takes
+  // over automatically (docs/decisions.md SH10); each once, in order.
+  std::vector<core::ShtagFailoverDefinition> sharing_tag_failover;
+  KvSettings kv;
   // Values OpenSIPS accepts but corrects or reads loosely (log as warnings),
   // and settings ignored in this mode (log as info). Not part of the
   // effective configuration.

@@ -23,6 +23,7 @@ constexpr std::string_view kProvisioning = "Provisioning";
 constexpr std::string_view kColumns =
     "Table columns (also the my_node_info/neighbor_node_info properties)";
 constexpr std::string_view kTimers = "Timers and features";
+constexpr std::string_view kKvCache = "Replicated KV cache (OpenSIPS cachedb_local)";
 
 // The OpenSIPS clusterer parameters keep their names and defaults (mi.md §8).
 constexpr std::array kKeys = {
@@ -47,6 +48,8 @@ constexpr std::array kKeys = {
         "db_mode 0: a known peer, e.g. cluster_id=1,node_id=2,url=bin:10.0.0.2:5555; repeatable"},
     KeySpec{"sharing_tag", kList, "", kProvisioning,
             "Initial sharing tag state name/cluster_id=active|backup; repeatable"},
+    KeySpec{"sharing_tag_failover", kList, "", kProvisioning,
+            "Take sharing tag name/cluster_id over when nobody holds it (ours); repeatable"},
     KeySpec{"id_col", kText, "id", kColumns, "Row id column"},
     KeySpec{"cluster_id_col", kText, "cluster_id", kColumns, "Cluster id column"},
     KeySpec{"node_id_col", kText, "node_id", kColumns, "Node id column"},
@@ -69,6 +72,17 @@ constexpr std::array kKeys = {
             "Seconds a partly received BIN packet may take to complete (0: no limit)"},
     KeySpec{"enable_stats", kInt, "1", kTimers, "1: keep the clusterer statistics"},
     KeySpec{"enable_rerouting", kInt, "1", kTimers, "1: relay packets when a direct link is down"},
+    KeySpec{"kv_cluster_id", kInt, "0", kKvCache,
+            "Cluster the cache replicates in (cachedb-local-repl); 0: not replicated"},
+    KeySpec{"kv_collection", kList, "", kKvCache,
+            "Collection name[/r][=N] (/r: replicated); 'default' always exists; repeatable"},
+    KeySpec{"kv_cluster_persistency", kText, "sync-from-cluster", kKvCache,
+            "sync-from-cluster: sync the cache from a peer at start; none: start empty"},
+    KeySpec{"kv_clean_period", kInt, "600", kKvCache, "Seconds between expiry sweeps (> 0)"},
+    KeySpec{"kv_persist_file", kText, "", kKvCache,
+            "Keep the cache across clean restarts in this file; empty: off"},
+    KeySpec{"kv_url", kList, "", kKvCache,
+            "Bind an MI cache group: local:GROUP://COLLECTION or local://COLLECTION; repeatable"},
 };
 
 const KeySpec* find_key(std::string_view name) {

@@ -125,6 +125,23 @@ Expected<ParsedSharingTag, std::string> parse_sharing_tag(std::string_view text)
   return parsed;
 }
 
+Expected<core::ShtagFailoverDefinition, std::string> parse_sharing_tag_failover(
+    std::string_view text) {
+  auto slash = text.find('/');
+  if (slash == std::string_view::npos)
+    return unexpected(std::string("bad naming, name/cluster_id expected"));
+  std::string_view name = trim(text.substr(0, slash));
+  std::string_view cluster = trim(text.substr(slash + 1));
+  auto cluster_id = parse_unsigned(cluster);
+  if (!cluster_id) return unexpected("invalid cluster id \"" + std::string(cluster) + "\"");
+  if (name.empty()) return unexpected(std::string("empty tag name"));
+  return core::ShtagFailoverDefinition{std::string(name), *cluster_id};
+}
+
+std::string format_sharing_tag_failover(const core::ShtagFailoverDefinition& tag) {
+  return tag.name + "/" + std::to_string(tag.cluster_id);
+}
+
 std::string format_sharing_tag(const SharingTag& tag) {
   return tag.name + "/" + std::to_string(tag.cluster_id) + "=" + (tag.active ? "active" : "backup");
 }

@@ -45,4 +45,10 @@ struct ParsedSharingTag {
 Expected<ParsedSharingTag, std::string> parse_sharing_tag(std::string_view text);
 std::string format_sharing_tag(const SharingTag& tag);
 
+// `sharing_tag_failover`: name/cluster_id, checked as the naming part of a
+// `sharing_tag` (same messages).
+Expected<core::ShtagFailoverDefinition, std::string> parse_sharing_tag_failover(
+    std::string_view text);
+std::string format_sharing_tag_failover(const core::ShtagFailoverDefinition& tag);
+
 }  // namespace lc::node::detail

@@ -15,6 +15,7 @@
 #include "background_worker.h"
 #include "config.h"
 #include "db_provisioning.h"
+#include "kv_service.h"
 #include "libcluster/mi/registry.h"
 #include "libcluster/runtime/runtime.h"
 #include "mi_http_server.h"
@@ -130,9 +131,21 @@ int run_node(const NodeConfig& cfg) {
   lc::runtime::Runtime rt(lc::core::Engine(cfg.core, *clusters, lc::runtime::clock_now()),
                           std::move(opts));
   for (const auto& w : rt.engine().define_shtags(shtag_definitions(cfg))) spdlog::warn("{}", w);
+  for (const auto& w : rt.engine().define_shtag_failover(cfg.sharing_tag_failover))
+    spdlog::warn("{}", w);
   // Database reads and writes, off the loop. Declared after rt: it stops
   // (and stops posting to the loop) before the runtime goes away.
   lc::node::BackgroundWorker db_worker;
+  // The cache (kv_*): the persist file is read before anything can write it.
+  auto kv = lc::node::KvService::create(rt, cfg.kv);
+  if (!kv) {
+    spdlog::error("{}", kv.error());
+    return kExitConfig;
+  }
+  if (auto err = (*kv)->attach()) {
+    spdlog::error("{}", *err);
+    return kExitConfig;
+  }
 
   const lc::mi::Registry registry = lc::mi::make_clusterer_registry();
   lc::node::NodeContext::DbHooks hooks;
@@ -158,7 +171,7 @@ int run_node(const NodeConfig& cfg) {
                                  "node {} in cluster {} not written", node_id, cluster_id);
     };
   }
-  lc::node::NodeContext ctx(rt, cfg.enable_stats, std::move(hooks));
+  lc::node::NodeContext ctx(rt, cfg.enable_stats, std::move(hooks), &(*kv)->kv());
 
   rt.add_event_listener([&](const lc::core::Event& e) {
     log_event(e);
@@ -233,6 +246,7 @@ int run_node(const NodeConfig& cfg) {
                cfg.mi_socket.empty() ? "" : ", MI on " + cfg.mi_socket);
   rt.run();
   if (stopper.joinable()) stopper.join();
+  (*kv)->persist();  // the loop has stopped: nothing writes the cache any more
   if (!cfg.pid_file.empty()) ::unlink(cfg.pid_file.c_str());
   db_worker.stop();
   spdlog::info("clusterd stopped");

@@ -6,8 +6,12 @@
 
 namespace lc::node {
 
-NodeContext::NodeContext(runtime::Runtime& rt, bool enable_stats, DbHooks db)
-    : rt_(rt), enable_stats_(enable_stats), db_(std::move(db)), rng_(std::random_device{}()) {}
+NodeContext::NodeContext(runtime::Runtime& rt, bool enable_stats, DbHooks db, kv::Kv* cache)
+    : rt_(rt),
+      enable_stats_(enable_stats),
+      db_(std::move(db)),
+      cache_(cache),
+      rng_(std::random_device{}()) {}
 
 void NodeContext::reload(ReloadDone done) {
   // The MI handler answers "Non-DB mode" before asking; without a database

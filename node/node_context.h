@@ -19,7 +19,7 @@ class NodeContext : public mi::Context {
     std::function<void(int32_t cluster_id, int32_t node_id, bool enabled)> store_state;
   };
 
-  NodeContext(runtime::Runtime& rt, bool enable_stats, DbHooks db);
+  NodeContext(runtime::Runtime& rt, bool enable_stats, DbHooks db, kv::Kv* cache);
 
   core::Engine& engine() override { return rt_.engine(); }
   core::Now now() override { return rt_.now(); }
@@ -28,11 +28,13 @@ class NodeContext : public mi::Context {
   void reload(ReloadDone done) override;
   void store_node_state(int32_t cluster_id, int32_t node_id, bool enabled) override;
   void log(mi::LogLevel level, std::string_view text) override;
+  kv::Kv* kv() override { return cache_; }
 
  private:
   runtime::Runtime& rt_;
   bool enable_stats_;
   DbHooks db_;
+  kv::Kv* cache_;  // the node's cache, owned by its KvService
   std::mt19937 rng_;  // seeded from std::random_device; tags need no crypto
 };
 

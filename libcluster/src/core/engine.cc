@@ -149,6 +149,7 @@ void Engine::node_event(Now now, int32_t cluster_id, int32_t node_id, bool up) {
 
 void Engine::settle(Now now) {
   for (auto& c : clusters_) c->settle(now);
+  shtag_failover(now);  // sees the reachability just computed
 }
 
 // ---------------------------------------------------------------- inputs

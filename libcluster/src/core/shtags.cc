@@ -37,6 +37,19 @@ std::string shtag_report_text(std::string_view name, int32_t cluster_id, ShtagSt
   return s;
 }
 
+std::optional<int64_t> ShtagFailover::vacant_since(int64_t now_ms, int64_t lease_ms) const {
+  assert(heard_ms >= 0 && lease_ms > 0);
+  const int64_t silent_since = heard_ms + lease_ms;
+  if (lost_ms >= 0) return std::min(lost_ms, silent_since);
+  if (now_ms >= silent_since) return silent_since;
+  return std::nullopt;
+}
+
+std::string_view ShtagFailover::reason(int64_t lease_ms) const {
+  const bool went_down = lost_ms >= 0 && lost_ms <= heard_ms + lease_ms;
+  return went_down ? kFailoverReasonNodeDown : kFailoverReasonNoHolder;
+}
+
 bool Shtag::told(int32_t node_id) const {
   return std::find(announced_to.begin(), announced_to.end(), node_id) != announced_to.end();
 }
@@ -54,7 +67,7 @@ const Shtag* ShtagTable::find(std::string_view name, int32_t cluster_id) const {
 Shtag* ShtagTable::find_or_create(std::string_view name, int32_t cluster_id) {
   if (Shtag* t = find(name, cluster_id)) return t;
   if (name.size() > kMaxNameBytes || tags_.size() >= kMaxTags) return nullptr;
-  tags_.push_back(Shtag{std::string(name), cluster_id, ShtagState::kBackup, false, {}});
+  tags_.push_back(Shtag{std::string(name), cluster_id, ShtagState::kBackup, false, {}, {}});
   return &tags_.back();
 }
 
@@ -66,6 +79,13 @@ bool ShtagTable::define(const ShtagDefinition& def) {
   // definition of the same tag drops what an earlier "active" one asked.
   t->announce_pending = t->active();
   t->announced_to.clear();
+  return true;
+}
+
+bool ShtagTable::enable_failover(const ShtagFailoverDefinition& def) {
+  Shtag* t = find_or_create(def.name, def.cluster_id);
+  if (!t) return false;
+  if (!t->failover) t->failover.emplace();
   return true;
 }
 
@@ -136,6 +156,8 @@ void ShtagTable::check() const {
   for ([[maybe_unused]] const auto& t : tags_) {
     assert(!t.announce_pending || t.active());
     assert(t.announce_pending || t.announced_to.empty());
+    // A lost holder is a known one.
+    assert(!t.failover || t.failover->lost_ms < 0 || t.failover->holder != 0);
   }
 }
 

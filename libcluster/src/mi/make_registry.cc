@@ -1,5 +1,6 @@
 #include "cap_commands.h"
 #include "commands.h"
+#include "kv_commands.h"
 #include "shtag_commands.h"
 
 namespace lc::mi {
@@ -21,6 +22,7 @@ Registry make_clusterer_registry() {
   add_cap_commands(r);
   add_shtag_commands(r);
   add_script_commands(r);
+  add_kv_commands(r);  // cache_* (kv-capability.md §4)
   r.status_reports().add_group("clusterer");
   r.status_reports().add_identifier("clusterer", node_states_identifier());
   r.status_reports().add_identifier("clusterer", sharing_tags_identifier());  // listed before

@@ -116,6 +116,11 @@ class Engine {
   // tags of clusters this engine lacks are purged (§B.3): returns one
   // warning text per purged tag, for the log.
   std::vector<std::string> define_shtags(const std::vector<ShtagDefinition>& defs);
+  // `sharing_tag_failover` (ours, docs/decisions.md SH10-SH13): these tags
+  // are taken over automatically when nobody holds them any more; call
+  // after define_shtags. Tags of clusters this engine lacks are purged, with
+  // the same warnings.
+  std::vector<std::string> define_shtag_failover(const std::vector<ShtagFailoverDefinition>& defs);
   // clusterer_reload: the new engine takes the tags of the one it replaces
   // (states, pending announcements, reports), then purges as above.
   std::vector<std::string> keep_shtags_of(const Engine& previous);
@@ -180,6 +185,14 @@ class Engine {
   void shtag_flush(Now now, int32_t cluster_id, int32_t node_id);
   void shtag_broadcast(Now now, Cluster& c, Shtag& tag);
   void shtag_changed(Now now, const Shtag& tag, const std::string& reason);
+  // Activation without the final settle (failover runs inside settle).
+  ShtagTable::Change shtag_activate_unsettled(Now now, std::string_view name, int32_t cluster_id,
+                                              const std::string& reason);
+  // Failover (engine_shtags.cc): run at the end of every input, after the
+  // clusters settled, so that it sees the reachability just computed.
+  void shtag_failover(Now now);
+  void failover_refresh(Now now, Cluster& c, Shtag& tag);
+  void failover_watch(Now now, Cluster& c, Shtag& tag);
   std::vector<std::string> purge_shtags();
   friend class Cluster;
   // Raises the reachability event, its report and the modules' callbacks.

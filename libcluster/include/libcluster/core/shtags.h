@@ -42,6 +42,35 @@ struct ShtagDefinition {
   ShtagState state = ShtagState::kBackup;
 };
 
+// One `sharing_tag_failover` key (ours, off by default): the local node
+// takes part in the automatic failover of this tag (docs/decisions.md SH10).
+struct ShtagFailoverDefinition {
+  std::string name;
+  int32_t cluster_id = 0;
+};
+
+// The failover reasons of the report and event, in the style of §B.7's.
+inline constexpr std::string_view kFailoverReasonNodeDown = "failover (active node down)";
+inline constexpr std::string_view kFailoverReasonNoHolder = "failover (no active node)";
+
+// What a node with failover on for a tag knows about who holds it. Times
+// are monotonic ms. The holder is us (while active), else the last node
+// whose SHTAG_ACTIVE we received; a holder announces again every refresh
+// period, so silence for a lease means nobody holds the tag any more.
+struct ShtagFailover {
+  int32_t holder = 0;            // node id; 0: none heard of
+  int64_t heard_ms = -1;         // last announcement (or watch start); -1: not watched yet
+  int64_t lost_ms = -1;          // holder first seen unreachable; -1: not lost
+  int64_t next_refresh_ms = 0;   // while we hold the tag: our next announcement
+
+  // When the tag became vacant in our view (holder unreachable, or silent
+  // for `lease_ms`); nothing while a holder is heard and reachable.
+  std::optional<int64_t> vacant_since(int64_t now_ms, int64_t lease_ms) const;
+  // The reason text of a takeover: the holder went down, or went silent
+  // (or was never heard of) for a lease.
+  std::string_view reason(int64_t lease_ms) const;
+};
+
 // A tag as listed by clusterer_list_shtags.
 struct ShtagView {
   std::string name;
@@ -62,6 +91,8 @@ struct Shtag {
   // is empty.
   bool announce_pending = false;
   std::vector<int32_t> announced_to;  // node ids, each once
+  // Set by `sharing_tag_failover` only: OpenSIPS's tags have no failover.
+  std::optional<ShtagFailover> failover{};
 
   bool active() const { return state == ShtagState::kActive; }
   bool told(int32_t node_id) const;
@@ -88,6 +119,10 @@ class ShtagTable {
   // Startup/reload definition (§B.2 step 4): the state is forced silently;
   // an active tag is marked announce pending. False if it cannot be created.
   bool define(const ShtagDefinition& def);
+  // `sharing_tag_failover`: the tag (created backup if unknown) takes part
+  // in failover; a tag already watched keeps what it knows. False if it
+  // cannot be created.
+  bool enable_failover(const ShtagFailoverDefinition& def);
 
   // The state transitions. Each returns the tag (nothing if it cannot be
   // created) and whether the state changed; the caller reports changes.

@@ -16,6 +16,10 @@
 #include "libcluster/core/engine.h"
 #include "libcluster/mi/error.h"
 
+namespace lc::kv {
+class Kv;
+}
+
 namespace lc::mi {
 
 enum class LogLevel : uint8_t { kInfo, kWarning, kError };
@@ -47,6 +51,9 @@ class Context {
   }
   // Outcomes OpenSIPS only logs (a failed cluster_broadcast_mi broadcast...).
   virtual void log(LogLevel level, std::string_view text) { (void)level, (void)text; }
+  // The node's replicated cache for the cache_* commands (kv/kv.h); null
+  // when it has none, which they answer like OpenSIPS with no such engine.
+  virtual kv::Kv* kv() { return nullptr; }
 };
 
 }  // namespace lc::mi
