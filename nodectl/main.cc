@@ -4,7 +4,9 @@
 //
 // Exit status: 0 success, 1 the node answered with an MI error (or a --wait
 // timed out), 2 usage or connection errors. `db ...` (db_command.h) talks to
-// the database instead, with the same exit statuses.
+// the database instead, with the same exit statuses. `shtag get` and
+// `kv put|get|del|list` (shtag_command.h, kv_command.h) are hand-written
+// wrappers of MI commands.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -17,6 +19,7 @@
 
 #include "client.h"
 #include "db_command.h"
+#include "kv_command.h"
 #include "libcluster/mi/registry.h"
 #include "render.h"
 #include "shtag_command.h"
@@ -301,6 +304,7 @@ int main(int argc, char** argv) {
   raw->add_option("args", raw_words, "parameters");
   lc::nodectl::DbCommand db(app, o.output);
   lc::nodectl::ShtagCommand shtag(app);
+  lc::nodectl::KvCommand kv(app, o.output);
 
   try {
     app.parse(argc, argv);
@@ -315,6 +319,7 @@ int main(int argc, char** argv) {
   if (raw->parsed()) return raw_call(o, raw_method, raw_words);
   if (db.parsed()) return db.run(json_output(o));
   if (shtag.parsed()) return shtag.run(o.target, o.output);
+  if (kv.parsed()) return kv.run(o.target);
   for (const auto& cmd : registry.commands()) {
     if (!subs[cmd.name]->parsed()) continue;
     const auto& w = words[cmd.name];

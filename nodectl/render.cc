@@ -82,6 +82,14 @@ std::string reports_table(const Json& result) {
   return table({"TIMESTAMP", "DATE", "LOG"}, rows);
 }
 
+// cache_fetch_chunk: {"keys": [{"name": K, "value": V}, ...]}.
+std::string keys_table(const Json& result) {
+  std::vector<Row> rows;
+  for (const auto& k : result["keys"])
+    if (k.is_object()) rows.push_back({text(k.value("name", Json(""))), text(k.value("value", Json("")))});
+  return table({"KEY", "VALUE"}, rows);
+}
+
 std::string object_table(const Json& result) {
   std::vector<Row> rows;
   for (const auto& [k, v] : result.items()) rows.push_back({k, text(v)});
@@ -105,6 +113,9 @@ std::string render_table(const std::string& method, const Json& result) {
   if (method == "cluster_check_addr" && result.contains("match"))
     return result["match"].get<bool>() ? "match\n" : "no match\n";
   if (method == "get_statistics" && result.is_object()) return object_table(result);
+  if (method == "cache_fetch_chunk" && result.is_object() && result.contains("keys") &&
+      result["keys"].is_array())
+    return keys_table(result);
   return result.dump(4) + "\n";
 }
 

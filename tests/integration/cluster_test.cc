@@ -13,6 +13,7 @@
 #include <memory>
 #include <thread>
 
+#include "node_process.h"
 #include "polling.h"
 #include "process.h"
 #include "proxy.h"
@@ -21,81 +22,29 @@ namespace lc::itest {
 namespace {
 
 using namespace std::chrono_literals;
-using Json = nlohmann::ordered_json;
 using lc::test::free_port;
 using lc::test::wait_for;
 
-class Node {
+// A db_mode 0 node of cluster 1 with static neighbours (node_process.h).
+class Node : public NodeProcess {
  public:
   // `peers`: (node id, port this node uses to reach it).
   // `host`: "127.0.0.1" or "[::1]", for this node's URL and its peers'.
   Node(const TempDir& dir, int id, uint16_t port, std::vector<std::pair<int, uint16_t>> peers,
        std::vector<std::string> extra = {}, std::string host = "127.0.0.1")
-      : dir_(dir.path()), id_(id), port_(port), peers_(std::move(peers)), extra_(std::move(extra)),
-        host_(std::move(host)) {
-    start();
-  }
-
-  void start() {
-    std::vector<std::string> argv = {LC_CLUSTERD_BIN,
-                                     "--my_node_id", std::to_string(id_),
-                                     "--db_mode", "0",
-                                     "--socket", url(),
-                                     "--my_node_info", "cluster_id=1,url=" + url(),
-                                     "--mi_socket", socket(),
-                                     "--ping_interval", "1",
-                                     "--ping_timeout", "500",
-                                     "--node_timeout", "3",
-                                     "--log_level", "debug"};
-    argv.insert(argv.end(), extra_.begin(), extra_.end());
-    for (auto [pid, pport] : peers_) {
-      argv.push_back("--neighbor_node_info");
-      argv.push_back("cluster_id=1,node_id=" + std::to_string(pid) + ",url=bin:" + host_ + ":" +
-                     std::to_string(pport));
-    }
-    proc_ = std::make_unique<Process>(argv, dir_ + "/node" + std::to_string(id_) + ".log");
-    for (int i = 0; i < 200 && !std::filesystem::exists(socket()); ++i)
-      std::this_thread::sleep_for(10ms);
-  }
-
-  std::string url() const { return "bin:" + host_ + ":" + std::to_string(port_); }
-  std::string socket() const { return dir_ + "/n" + std::to_string(id_) + ".sock"; }
-  std::string log() const {
-    std::ifstream f(dir_ + "/node" + std::to_string(id_) + ".log");
-    return std::string(std::istreambuf_iterator<char>(f), {});
-  }
-  Process& proc() { return *proc_; }
-
-  RunResult ctl(std::vector<std::string> args, const std::string& output = "json") {
-    std::vector<std::string> argv = {LC_NODECTL_BIN, "-s", socket(), "-o", output};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run(argv);
-  }
-
-  // node id -> clusterer_list entry, for cluster 1.
-  std::map<int, Json> nodes() {
-    std::map<int, Json> m;
-    auto r = ctl({"list"});
-    if (r.exit_code != 0) return m;
-    auto j = Json::parse(r.out, nullptr, false);
-    if (j.is_discarded()) return m;
-    for (const auto& c : j["Clusters"])
-      for (const auto& n : c["Nodes"]) m[n["node_id"].get<int>()] = n;
-    return m;
-  }
-  std::string field(int node, const std::string& key) {
-    auto m = nodes();
-    return m.count(node) ? m[node][key].get<std::string>() : "";
-  }
+      : NodeProcess(dir.path(), id, flags(port, std::move(peers), std::move(extra), host)) {}
 
  private:
-  std::string dir_;
-  int id_;
-  uint16_t port_;
-  std::vector<std::pair<int, uint16_t>> peers_;
-  std::vector<std::string> extra_;
-  std::string host_;
-  std::unique_ptr<Process> proc_;
+  static std::vector<std::string> flags(uint16_t port, std::vector<std::pair<int, uint16_t>> peers,
+                                        std::vector<std::string> extra, const std::string& host) {
+    StaticNode spec;
+    spec.host = host;
+    spec.port = port;
+    spec.peers = std::move(peers);
+    auto f = static_node_flags(spec);
+    f.insert(f.end(), extra.begin(), extra.end());
+    return f;
+  }
 };
 
 struct Mesh {

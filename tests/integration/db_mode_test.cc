@@ -17,6 +17,7 @@
 #include <random>
 #include <thread>
 
+#include "node_process.h"
 #include "polling.h"
 #include "process.h"
 #include "proxy.h"
@@ -25,7 +26,6 @@ namespace lc::itest {
 namespace {
 
 using namespace std::chrono_literals;
-using Json = nlohmann::ordered_json;
 using lc::test::free_port;
 using lc::test::wait_for;
 
@@ -76,60 +76,20 @@ std::optional<Db> postgres_db() {
   return Db{url, "itest_" + std::to_string(rd() % 1000000000)};
 }
 
-class DbNode {
+// A db_mode 1 node whose topology is in `db` (node_process.h).
+class DbNode : public NodeProcess {
  public:
   DbNode(const TempDir& dir, const Db& db, int id, uint16_t port)
-      : dir_(dir.path()), db_(db), id_(id), port_(port) {
-    start();
-  }
+      : NodeProcess(dir.path(), id, flags(db, port)) {}
 
-  void start() {
-    std::vector<std::string> argv = {LC_CLUSTERD_BIN, "--my_node_id", std::to_string(id_),
-                                     "--db_mode", "1", "--socket",
-                                     "bin:127.0.0.1:" + std::to_string(port_), "--mi_socket",
-                                     socket(), "--ping_interval", "1", "--ping_timeout", "500",
-                                     "--node_timeout", "3", "--log_level", "debug"};
-    for (const auto& a : db_.args()) argv.push_back(a);
-    proc_ = std::make_unique<Process>(argv, log_path());
-    wait_for([&] { return std::filesystem::exists(socket()) || !proc_->running(); }, 3s);
-  }
-
-  std::string socket() const { return dir_ + "/n" + std::to_string(id_) + ".sock"; }
-  std::string log_path() const { return dir_ + "/node" + std::to_string(id_) + ".log"; }
-  std::string log() const {
-    std::ifstream f(log_path());
-    return std::string(std::istreambuf_iterator<char>(f), {});
-  }
-  Process& proc() { return *proc_; }
-
-  RunResult ctl(std::vector<std::string> args) {
-    std::vector<std::string> argv = {LC_NODECTL_BIN, "-s", socket(), "-o", "json"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run(argv);
-  }
-  // node id -> clusterer_list entry, for `cluster`.
-  std::map<int, Json> nodes(int cluster = 1) {
-    std::map<int, Json> m;
-    auto r = ctl({"list"});
-    if (r.exit_code != 0) return m;
-    auto j = Json::parse(r.out, nullptr, false);
-    if (j.is_discarded()) return m;
-    for (const auto& c : j["Clusters"])
-      if (c["cluster_id"] == cluster)
-        for (const auto& n : c["Nodes"]) m[n["node_id"].get<int>()] = n;
-    return m;
-  }
-  std::string link(int node) {
-    auto m = nodes();
-    return m.count(node) ? m[node]["link_state"].get<std::string>() : "";
-  }
+  std::string link(int node) { return field(node, "link_state"); }
 
  private:
-  std::string dir_;
-  Db db_;
-  int id_;
-  uint16_t port_;
-  std::unique_ptr<Process> proc_;
+  static std::vector<std::string> flags(const Db& db, uint16_t port) {
+    std::vector<std::string> f = {"--db_mode", "1", "--socket", bin_url("127.0.0.1", port)};
+    for (const auto& a : db.args()) f.push_back(a);
+    return f;
+  }
 };
 
 // Three nodes provisioned in the table, node 1 a seed.
