@@ -769,6 +769,20 @@ bool Runtime::on_loop_thread() const {
   return impl_->io.get_executor().running_in_this_thread();
 }
 
+std::size_t Runtime::queued_bytes_to(int32_t node_id) const {
+  assert(on_loop_thread() || impl_->loop_thread == std::thread::id{});
+  auto key = impl_->node_key.find(node_id);
+  if (key == impl_->node_key.end()) return 0;
+  auto id = impl_->outbound.find(key->second);
+  if (id == impl_->outbound.end()) return 0;
+  auto c = impl_->conns.find(id->second);
+  return c == impl_->conns.end() ? 0 : c->second->queued_bytes;
+}
+
+std::size_t Runtime::max_queued_bytes_per_connection() const {
+  return impl_->options.max_queued_bytes_per_connection;
+}
+
 core::Engine& Runtime::engine() { return impl_->engine; }
 core::Now Runtime::now() const { return impl_->now(); }
 void Runtime::flush() { impl_->flush(); }

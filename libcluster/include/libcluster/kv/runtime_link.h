@@ -25,6 +25,10 @@ class RuntimeLink final : public ClusterLink {
   core::SendResult sync_end(int32_t requester) override;
 
  private:
+  // Off the loop thread, waits while the queue towards the requester's next
+  // hop is over half its bound (decision K13).
+  void wait_for_room(int32_t requester);
+
   runtime::Runtime& rt_;
   const int32_t cluster_id_;
 };

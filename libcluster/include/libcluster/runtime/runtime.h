@@ -128,6 +128,12 @@ class Runtime {
   bool post(std::function<void()> fn);
   static constexpr std::size_t kMaxPostedTasks = 65536;
   bool on_loop_thread() const;
+  // Loop thread only: bytes waiting to be written on the connection that
+  // packets to `node_id` leave by (the outbound connection of its URL); 0
+  // when there is none. Bulk producers (a sync donor) pace themselves with
+  // it, since past max_queued_bytes_per_connection packets are dropped.
+  std::size_t queued_bytes_to(int32_t node_id) const;
+  std::size_t max_queued_bytes_per_connection() const;
 
   // Loop thread only.
   core::Engine& engine();
