@@ -426,5 +426,45 @@ TEST(engine_shtags, CapturedAnnouncementMakesTheConfiguredHolderBackup) {
   EXPECT_EQ(changes(o)[0].reason, "cluster broadcast from 2");
 }
 
+// §B.9 sync status: per (tag, capability), required until set otherwise;
+// the setters change nothing while the capability's sync is queued or
+// running.
+TEST(engine_shtags, SyncStatusPerTagAndCapability) {
+  Harness h = node1_with({2, 3}, {{"vip", 1, kActive}, {"db", 1, kBackup}});
+  Engine& e = h.engine();
+  EXPECT_EQ(e.shtag_get_sync_status("vip", 1, "dlg"), true) << "a new pair starts required";
+  EXPECT_TRUE(e.shtag_set_sync_status("vip", 1, "dlg", false));
+  EXPECT_EQ(e.shtag_get_sync_status("vip", 1, "dlg"), false);
+  EXPECT_EQ(e.shtag_get_sync_status("vip", 1, "other"), true) << "per capability";
+  EXPECT_EQ(e.shtag_get_sync_status("db", 1, "dlg"), true) << "per tag";
+  EXPECT_EQ(e.shtag_get_sync_status("new", 1, "dlg"), true);
+  EXPECT_EQ(e.find_shtag("new", 1), kBackup) << "get creates the tag, like shtag_get";
+
+  // Every tag of the cluster at once.
+  EXPECT_TRUE(e.shtag_set_sync_status("", 1, "dlg", false));
+  for (const char* t : {"vip", "db", "new"}) EXPECT_EQ(e.shtag_get_sync_status(t, 1, "dlg"), false);
+
+  // Backup tags need a sync, active ones do not.
+  EXPECT_TRUE(e.shtag_sync_all_backup(1, "dlg"));
+  EXPECT_EQ(e.shtag_get_sync_status("vip", 1, "dlg"), false);
+  EXPECT_EQ(e.shtag_get_sync_status("db", 1, "dlg"), true);
+  EXPECT_EQ(e.shtag_get_sync_status("new", 1, "dlg"), true);
+  EXPECT_FALSE(e.shtag_set_sync_status("vip", 1, "", true)) << "a capability is named";
+}
+
+TEST(engine_shtags, SyncStatusIsFrozenWhileTheCapabilitySyncs) {
+  Harness h = node1_with({2, 3}, {{"vip", 1, kBackup}});
+  Engine& e = h.engine();
+  ASSERT_TRUE(e.register_capability(CapabilitySpec{"dlg", 1, true}));
+  EXPECT_TRUE(e.shtag_set_sync_status("vip", 1, "dlg", false));
+  // No peer is synced: the request is queued (sync pending).
+  ASSERT_EQ(e.request_sync(h.at(100), 1, "dlg"), SyncRequest::kQueued);
+  EXPECT_FALSE(e.shtag_set_sync_status("vip", 1, "dlg", true));
+  EXPECT_FALSE(e.shtag_sync_all_backup(1, "dlg"));
+  EXPECT_EQ(e.shtag_get_sync_status("vip", 1, "dlg"), false) << "unchanged while pending";
+  // Only that capability is frozen.
+  EXPECT_TRUE(e.shtag_set_sync_status("vip", 1, "other", false));
+}
+
 }  // namespace
 }  // namespace lc::core::test

@@ -268,4 +268,52 @@ std::vector<std::string> Engine::shtag_get_all_active(int32_t cluster_id) const 
   return shtags_.active_names(cluster_id);
 }
 
+// ---------------------------------------------------------------- §B.9 sync status
+
+namespace {
+
+// §B.9: the setters change nothing while the capability is being synced.
+bool sync_running(const CapTable& caps, int32_t cluster_id, std::string_view capability) {
+  const LocalCap* cap = caps.find(cluster_id, capability);
+  return cap && (cap->pending || cap->in_progress);
+}
+
+}  // namespace
+
+std::optional<bool> Engine::shtag_get_sync_status(std::string_view name, int32_t cluster_id,
+                                                  std::string_view capability) {
+  Shtag* t = shtags_.find_or_create(name, cluster_id);
+  if (!t) return std::nullopt;
+  return t->sync_required_for(capability);
+}
+
+bool Engine::shtag_set_sync_status(std::string_view name, int32_t cluster_id,
+                                   std::string_view capability, bool required) {
+  if (capability.empty() || capability.size() > ShtagTable::kMaxNameBytes) return false;
+  if (sync_running(caps_, cluster_id, capability)) return false;
+  if (!name.empty()) {
+    Shtag* t = shtags_.find_or_create(name, cluster_id);
+    if (!t) return false;
+    if (t->sync_required.size() >= CapTable::kMaxCapabilities && !t->sync_required_for(capability))
+      return false;  // bound: one entry per capability name
+    t->set_sync_required(capability, required);
+    return true;
+  }
+  for (Shtag& t : shtags_.tags())
+    if (t.cluster_id == cluster_id) t.set_sync_required(capability, required);
+  return true;
+}
+
+bool Engine::shtag_sync_all_backup(int32_t cluster_id, std::string_view capability) {
+  if (capability.empty() || capability.size() > ShtagTable::kMaxNameBytes) return false;
+  if (sync_running(caps_, cluster_id, capability)) return false;
+  bool any_backup = false;
+  for (Shtag& t : shtags_.tags()) {
+    if (t.cluster_id != cluster_id) continue;
+    t.set_sync_required(capability, !t.active());
+    any_backup = any_backup || !t.active();
+  }
+  return any_backup;
+}
+
 }  // namespace lc::core

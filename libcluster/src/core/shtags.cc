@@ -161,4 +161,19 @@ void ShtagTable::check() const {
   }
 }
 
+bool Shtag::sync_required_for(std::string_view capability) const {
+  for (const auto& [cap, required] : sync_required)
+    if (cap == capability) return required;
+  return true;
+}
+
+void Shtag::set_sync_required(std::string_view capability, bool required) {
+  for (auto& [cap, value] : sync_required)
+    if (cap == capability) {
+      value = required;
+      return;
+    }
+  sync_required.emplace_back(std::string(capability), required);
+}
+
 }  // namespace lc::core

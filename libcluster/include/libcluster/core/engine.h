@@ -141,6 +141,21 @@ class Engine {
   // Active tag names of a cluster (all clusters if < 0), at most 64.
   std::vector<std::string> shtag_get_all_active(int32_t cluster_id) const;
   const ReportRing& sharing_tags_reports() const { return shtags_.reports(); }
+  // §B.9 sync status of (tag, capability), for modules that drop after
+  // SYNC_DONE the records of tags that were backup and the sync did not
+  // confirm (dialog). shtag_get_sync_status: true = sync required (a new
+  // pair starts required); the tag is created if unknown, nothing when it
+  // cannot be. The two setters do nothing and return false while the
+  // capability's sync is pending or in progress.
+  std::optional<bool> shtag_get_sync_status(std::string_view name, int32_t cluster_id,
+                                            std::string_view capability);
+  // One tag (created if unknown), or every tag of the cluster when `name`
+  // is empty. True when applied.
+  bool shtag_set_sync_status(std::string_view name, int32_t cluster_id,
+                             std::string_view capability, bool required);
+  // Every tag of the cluster: backup -> required, active -> not required.
+  // True when applied and some tag is backup.
+  bool shtag_sync_all_backup(int32_t cluster_id, std::string_view capability);
 
   // ---- capabilities (Part A; capabilities.h is the module's guide;
   //      engine_caps.cc, sync.cc) ----

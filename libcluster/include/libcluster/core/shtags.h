@@ -93,6 +93,13 @@ struct Shtag {
   std::vector<int32_t> announced_to;  // node ids, each once
   // Set by `sharing_tag_failover` only: OpenSIPS's tags have no failover.
   std::optional<ShtagFailover> failover{};
+  // §B.9 sync status per capability name: true = "sync required" (the
+  // module must resync this tag's records). A pair not listed is required.
+  // Bounded by the capability table (CapTable::kMaxCapabilities).
+  std::vector<std::pair<std::string, bool>> sync_required;
+
+  bool sync_required_for(std::string_view capability) const;
+  void set_sync_required(std::string_view capability, bool required);
 
   bool active() const { return state == ShtagState::kActive; }
   bool told(int32_t node_id) const;
