@@ -39,6 +39,14 @@ std::string event_text(const lc::core::Event& e) {
   if (const auto* r = std::get_if<lc::core::NodeRemoved>(&e))
     return "node " + std::to_string(r->node_id) + " removed from cluster " +
            std::to_string(r->cluster_id);
+  if (const auto* t = std::get_if<lc::core::ShtagChanged>(&e))
+    return lc::core::shtag_report_text(t->name, t->cluster_id,
+                                       t->active ? lc::core::ShtagState::kActive
+                                                 : lc::core::ShtagState::kBackup,
+                                       t->reason);
+  if (const auto* c = std::get_if<lc::core::CapStatusChanged>(&e))
+    return "capability " + c->capability + " in cluster " + std::to_string(c->cluster_id) +
+           ": " + c->details;
   return {};
 }
 
