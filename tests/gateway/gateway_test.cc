@@ -281,6 +281,17 @@ TEST(GatewayNode, SilentNodeIs504AfterTheMiTimeout) {
   }
 }
 
+TEST(GatewayNode, SigtermStopsCleanlyAndLogsRequests) {
+  TempDir dir;
+  GatewayProcess gw(dir.path(), "unix:" + dir.path() + "/nobody.sock", {});
+  ASSERT_TRUE(gw.ready()) << gw.log();
+  gw.client()->Get("/v1/statistics");
+  EXPECT_EQ(gw.proc().terminate(3s), 0) << gw.log();
+  const auto log = gw.log();
+  EXPECT_NE(log.find("GET /v1/statistics 502 "), std::string::npos) << log;  // status, latency
+  EXPECT_NE(log.find("cluster-gateway stopped"), std::string::npos) << log;
+}
+
 // ---- tokens and limits ----
 
 class GatewayAuth : public ::testing::Test {
