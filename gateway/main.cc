@@ -1,0 +1,144 @@
+// cluster-gateway: REST/JSON in front of one node's MI (issue 7). It speaks
+// OpenSIPS's JSON-RPC, so the node is a clusterd (unix socket or mi_http) or
+// an OpenSIPS with mi_http.
+//
+// Exit status: 0 stopped by SIGTERM/SIGINT, 2 bad flags or a refused token
+// file or an address it cannot listen on.
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <thread>
+
+#include "server.h"
+
+namespace {
+
+constexpr int kExitUsage = 2;
+
+struct Options {
+  std::string node;
+  std::string listen = "127.0.0.1:8080";
+  std::string token_file;
+  std::string read_token_file;
+  std::string log_level = "info";
+  int mi_timeout_ms = 5000;
+  std::size_t max_body_bytes = 64 * 1024;
+};
+
+// IP:PORT or [IPv6]:PORT → host and port; the error says which part is wrong.
+std::optional<std::string> parse_listen(const std::string& text, std::string* host,
+                                        uint16_t* port) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    return "--listen wants IP:PORT, got '" + text + "'";
+  std::string h = text.substr(0, colon);
+  if (h.size() > 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  int p = 0;
+  try {
+    std::size_t used = 0;
+    p = std::stoi(text.substr(colon + 1), &used);
+    if (used != text.size() - colon - 1) p = -1;
+  } catch (const std::exception&) {
+    p = -1;
+  }
+  if (p < 1 || p > 65535) return "--listen: bad port in '" + text + "'";
+  *host = h;
+  *port = static_cast<uint16_t>(p);
+  return std::nullopt;
+}
+
+std::optional<std::string> load_tokens(const Options& o, lc::gateway::Tokens* tokens) {
+  if (!o.token_file.empty()) {
+    auto t = lc::gateway::load_token(o.token_file);
+    if (t.index() == 1) return std::get<1>(t);
+    tokens->write = std::get<0>(t);
+  }
+  if (!o.read_token_file.empty()) {
+    auto t = lc::gateway::load_token(o.read_token_file);
+    if (t.index() == 1) return std::get<1>(t);
+    tokens->read = std::get<0>(t);
+  }
+  return std::nullopt;
+}
+
+void add_options(CLI::App& app, Options& o) {
+  app.add_option("--node", o.node, "the node's MI: unix:/path/mi.sock or http://IP:PORT/mi")
+      ->required();
+  app.add_option("--listen", o.listen, "IP:PORT to serve the REST API on")
+      ->capture_default_str();
+  app.add_option("--token-file", o.token_file,
+                 "file with the bearer token every POST/PUT/DELETE needs (not world-readable)");
+  app.add_option("--read-token-file", o.read_token_file,
+                 "file with the bearer token reads need (the write token works too)");
+  app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error, critical or off")
+      ->capture_default_str();
+  app.add_option("--mi-timeout-ms", o.mi_timeout_ms, "how long one MI call may take")
+      ->check(CLI::Range(1, 600000))
+      ->capture_default_str();
+  app.add_option("--max-body-bytes", o.max_body_bytes, "largest request body accepted")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{64} * 1024 * 1024))
+      ->capture_default_str();
+}
+
+// Builds the server settings; the error is for the operator.
+std::optional<std::string> settings_of(const Options& o, lc::gateway::ServerSettings* s) {
+  auto level = spdlog::level::from_str(o.log_level);
+  if (level == spdlog::level::off && o.log_level != "off")
+    return "--log-level: unknown level '" + o.log_level + "'";
+  spdlog::set_level(level);
+  if (auto err = parse_listen(o.listen, &s->host, &s->port)) return err;
+  if (auto err = load_tokens(o, &s->tokens)) return err;
+  s->mi_timeout = std::chrono::milliseconds(o.mi_timeout_ms);
+  s->max_body_bytes = o.max_body_bytes;
+  s->version = LC_VERSION;
+  return std::nullopt;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"cluster-gateway: REST API in front of one clusterd or OpenSIPS node's MI"};
+  app.set_version_flag("--version", LC_VERSION);
+  Options o;
+  add_options(app, o);
+  CLI11_PARSE(app, argc, argv);
+
+  lc::gateway::ServerSettings settings;
+  if (auto err = settings_of(o, &settings)) {
+    spdlog::error("{}", *err);
+    return kExitUsage;
+  }
+  std::string error;
+  auto node = lc::gateway::make_backend(o.node, &error);
+  if (!node) {
+    spdlog::error("{}", error);
+    return kExitUsage;
+  }
+  const std::string node_address = node->address();
+
+  // Signals are taken by a thread of our own (sigwait) rather than a
+  // handler, so stopping the server runs in normal thread context.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  lc::gateway::Server server(std::move(settings), std::move(node));
+  if (auto err = server.bind()) {
+    spdlog::error("{}", *err);
+    return kExitUsage;
+  }
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    spdlog::info("stopping on signal {}", sig);
+    server.stop();
+  });
+  spdlog::info("cluster-gateway listening on {} for node {}", o.listen, node_address);
+  server.serve();
+  waiter.join();
+  spdlog::info("cluster-gateway stopped");
+  return 0;
+}

@@ -1,0 +1,35 @@
+// Errors as RFC 9457 problem details (application/problem+json). A problem
+// that comes from the node carries its MI code, message and data, so a
+// script sees exactly what `nodectl` would print.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "mi_backend.h"
+
+namespace lc::gateway {
+
+struct Problem {
+  int status = 500;
+  std::string detail;
+  std::optional<int> mi_code;  // set when the node answered with an MI error
+  std::string mi_message;
+  std::string mi_data;
+};
+
+Problem bad_request(std::string detail);
+Problem not_found(std::string detail);
+
+// The problem a failed MI call becomes: MI 400 and -32602 (bad parameters)
+// → 400, MI 404 → 404, no reply in time → 504, any other failure of the
+// node or of the transport → 502 (the gateway itself did nothing wrong).
+Problem problem_of(const MiOutcome& failed, const std::string& command);
+
+// {"type":"about:blank","title":<HTTP reason>,"status":..,"detail":..,
+//  "instance":<request path>[,"mi_code","mi_message"[,"mi_data"]]}
+Json problem_json(const Problem& p, const std::string& instance);
+
+const char* reason_phrase(int status);
+
+}  // namespace lc::gateway

@@ -1,0 +1,59 @@
+#include "gateway_process.h"
+
+#include <sys/stat.h>
+
+#include <fstream>
+#include <iterator>
+
+#include "polling.h"
+
+namespace lc::itest {
+
+using namespace std::chrono_literals;
+
+std::vector<std::string> gateway_argv(const std::string& node, uint16_t port,
+                                      std::vector<std::string> flags) {
+  std::vector<std::string> argv = {LC_GATEWAY_BIN, "--node",      node,
+                                   "--listen",     "127.0.0.1:" + std::to_string(port),
+                                   "--log-level",  "debug"};
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  return argv;
+}
+
+GatewayProcess::GatewayProcess(const std::string& dir, const std::string& node,
+                               std::vector<std::string> flags)
+    : port_(lc::test::free_port()),
+      log_path_(dir + "/gateway" + std::to_string(port_) + ".log") {
+  proc_ = std::make_unique<Process>(gateway_argv(node, port_, std::move(flags)), log_path_);
+  ready_ = lc::test::wait_for(
+               [&] {
+                 if (!proc_->running()) return true;
+                 auto res = client()->Get("/livez");
+                 return res && res->status == 200;
+               },
+               3s)
+               .has_value() &&
+           proc_->running();
+}
+
+std::string GatewayProcess::log() const {
+  std::ifstream f(log_path_);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+std::unique_ptr<httplib::Client> GatewayProcess::client(const std::string& token) const {
+  auto c = std::make_unique<httplib::Client>("127.0.0.1", port_);
+  c->set_connection_timeout(2, 0);
+  c->set_read_timeout(2, 0);
+  c->set_write_timeout(2, 0);
+  if (!token.empty()) c->set_bearer_token_auth(token);
+  return c;
+}
+
+std::string write_file(const std::string& path, const std::string& text, unsigned mode) {
+  std::ofstream(path) << text;
+  ::chmod(path.c_str(), mode);
+  return path;
+}
+
+}  // namespace lc::itest

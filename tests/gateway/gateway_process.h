@@ -1,0 +1,42 @@
+// A cluster-gateway child process for the tests, and an HTTP client of it.
+#pragma once
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "process.h"
+
+namespace lc::itest {
+
+class GatewayProcess {
+ public:
+  // Starts `cluster-gateway --node NODE --listen 127.0.0.1:<free port>
+  // FLAGS...` and waits (at most 3 s) until /livez answers or it exited.
+  GatewayProcess(const std::string& dir, const std::string& node, std::vector<std::string> flags);
+
+  bool ready() const { return ready_; }
+  std::string log() const;
+  Process& proc() { return *proc_; }
+
+  // A fresh client (2 s timeouts); `token` set → Authorization: Bearer.
+  std::unique_ptr<httplib::Client> client(const std::string& token = "") const;
+
+ private:
+  uint16_t port_ = 0;
+  std::string log_path_;
+  std::unique_ptr<Process> proc_;
+  bool ready_ = false;
+};
+
+// argv of a gateway run, for tests that expect it to refuse to start.
+std::vector<std::string> gateway_argv(const std::string& node, uint16_t port,
+                                      std::vector<std::string> flags);
+
+// A file holding `text` with permissions `mode`.
+std::string write_file(const std::string& path, const std::string& text, unsigned mode);
+
+}  // namespace lc::itest
