@@ -10,6 +10,7 @@
 #include <csignal>
 #include <thread>
 
+#include "config_file.h"
 #include "server.h"
 
 namespace {
@@ -24,6 +25,12 @@ struct Options {
   std::string log_level = "info";
   int mi_timeout_ms = 5000;
   std::size_t max_body_bytes = 64 * 1024;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string events;  // default: --node when it is a unix socket
+  std::size_t event_buffer = 1024;
+  int heartbeat_ms = 15000;
+  std::size_t max_event_streams = 64;
 };
 
 // IP:PORT or [IPv6]:PORT → host and port; the error says which part is wrong.
@@ -79,6 +86,36 @@ void add_options(CLI::App& app, Options& o) {
   app.add_option("--max-body-bytes", o.max_body_bytes, "largest request body accepted")
       ->check(CLI::Range(std::size_t{1}, std::size_t{64} * 1024 * 1024))
       ->capture_default_str();
+  auto* cert = app.add_option("--tls-cert", o.tls_cert, "PEM certificate: serve HTTPS")
+                   ->check(CLI::ExistingFile);
+  auto* key = app.add_option("--tls-key", o.tls_key, "PEM private key of --tls-cert")
+                  ->check(CLI::ExistingFile);
+  cert->needs(key);
+  key->needs(cert);
+  app.add_option("--events", o.events,
+                 "unix:/path/mi.sock to follow the node's events on (default: --node when it "
+                 "is a unix socket; an HTTP node has no event stream)");
+  app.add_option("--event-buffer", o.event_buffer,
+                 "events kept for clients that resume with Last-Event-ID")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
+      ->capture_default_str();
+  app.add_option("--heartbeat-ms", o.heartbeat_ms, "comment line on an idle event stream")
+      ->check(CLI::Range(100, 600000))
+      ->capture_default_str();
+  app.add_option("--max-event-streams", o.max_event_streams, "event streams open at once")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{10000}))
+      ->capture_default_str();
+}
+
+// The unix socket to follow events on: --events, else --node if it is one.
+std::optional<std::string> events_socket(const Options& o, std::string* path) {
+  const std::string& from = o.events.empty() ? o.node : o.events;
+  if (from.rfind("unix:", 0) == 0 && from.size() > 5) {
+    *path = from.substr(5);
+    return std::nullopt;
+  }
+  if (o.events.empty()) return std::nullopt;  // an HTTP node and no --events: none
+  return "--events wants unix:/path/to/mi.sock, got '" + o.events + "'";
 }
 
 // Builds the server settings; the error is for the operator.
@@ -89,8 +126,14 @@ std::optional<std::string> settings_of(const Options& o, lc::gateway::ServerSett
   spdlog::set_level(level);
   if (auto err = parse_listen(o.listen, &s->host, &s->port)) return err;
   if (auto err = load_tokens(o, &s->tokens)) return err;
+  if (auto err = events_socket(o, &s->events_socket)) return err;
   s->mi_timeout = std::chrono::milliseconds(o.mi_timeout_ms);
   s->max_body_bytes = o.max_body_bytes;
+  s->tls_cert_file = o.tls_cert;
+  s->tls_key_file = o.tls_key;
+  s->event_buffer = o.event_buffer;
+  s->heartbeat = std::chrono::milliseconds(o.heartbeat_ms);
+  s->max_event_streams = o.max_event_streams;
   s->version = LC_VERSION;
   return std::nullopt;
 }
@@ -102,6 +145,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", LC_VERSION);
   Options o;
   add_options(app, o);
+  lc::gateway::use_toml_config(app);
   CLI11_PARSE(app, argc, argv);
 
   lc::gateway::ServerSettings settings;
@@ -136,7 +180,8 @@ int main(int argc, char** argv) {
     spdlog::info("stopping on signal {}", sig);
     server.stop();
   });
-  spdlog::info("cluster-gateway listening on {} for node {}", o.listen, node_address);
+  spdlog::info("cluster-gateway listening on {}://{} for node {}",
+               o.tls_cert.empty() ? "http" : "https", o.listen, node_address);
   server.serve();
   waiter.join();
   spdlog::info("cluster-gateway stopped");

@@ -70,14 +70,9 @@ class UnixBackend : public MiBackend {
 
  private:
   std::optional<std::string> connect_socket(Fd& sock) const {
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (path_.size() >= sizeof addr.sun_path) return "MI socket path too long: " + path_;
-    std::memcpy(addr.sun_path, path_.c_str(), path_.size() + 1);
-    sock.fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (sock.fd < 0) return std::string("cannot create a unix socket: ") + std::strerror(errno);
-    if (::connect(sock.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-      return "cannot connect to " + address_ + ": " + std::strerror(errno);
+    std::string error;
+    sock.fd = connect_unix(path_, &error);
+    if (sock.fd < 0) return error;
     return std::nullopt;
   }
 
@@ -185,6 +180,27 @@ class HttpBackend : public MiBackend {
 };
 
 }  // namespace
+
+int connect_unix(const std::string& path, std::string* error) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) {
+    *error = "MI socket path too long: " + path;
+    return -1;
+  }
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    *error = std::string("cannot create a unix socket: ") + std::strerror(errno);
+    return -1;
+  }
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    *error = "cannot connect to unix:" + path + ": " + std::strerror(errno);
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
 
 MiOutcome outcome_of_response(const Json& response, const std::string& where) {
   if (response.contains("result")) {

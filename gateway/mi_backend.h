@@ -43,6 +43,9 @@ class MiBackend {
 // the reason in *error) when it is neither.
 std::unique_ptr<MiBackend> make_backend(const std::string& node, std::string* error);
 
+// A connected unix stream socket (close-on-exec), or -1 and the reason.
+int connect_unix(const std::string& path, std::string* error);
+
 // A JSON-RPC response object → outcome (shared by both transports).
 MiOutcome outcome_of_response(const Json& response, const std::string& where);
 

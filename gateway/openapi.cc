@@ -47,8 +47,8 @@ Json operation(const Route& r) {
   Json op;
   op["operationId"] = operation_id(r);
   op["summary"] = r.summary;
-  if (!r.mi_command.empty())
-    op["description"] = "MI command behind it: " + r.mi_command;
+  const std::string& mi = r.mi_command.empty() ? r.calls : r.mi_command;
+  if (!mi.empty()) op["description"] = "MI behind it: " + mi;
   Json params = Json::array();
   for (const auto& p : r.params) params.push_back(parameter(p));
   if (!params.empty()) op["parameters"] = params;

@@ -10,6 +10,7 @@ constexpr int kMiInvalidParams = -32602;
 int status_of_mi_code(int code) {
   if (code == 400 || code == kMiInvalidParams) return 400;
   if (code == 404) return 404;
+  if (code == 503) return 503;  // the cluster cannot deliver now (node disabled, no path)
   return 502;
 }
 
@@ -17,6 +18,13 @@ int status_of_mi_code(int code) {
 
 Problem bad_request(std::string detail) { return Problem{400, std::move(detail), {}, {}, {}}; }
 Problem not_found(std::string detail) { return Problem{404, std::move(detail), {}, {}, {}}; }
+
+Problem no_event_source() {
+  return Problem{503,
+                 "this needs the node's events, and the gateway has none: its --node is HTTP "
+                 "(mi_http has no event stream); give --events unix:/path/to/mi.sock",
+                 {}, {}, {}};
+}
 
 Problem problem_of(const MiOutcome& failed, const std::string& command) {
   Problem p;

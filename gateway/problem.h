@@ -20,9 +20,13 @@ struct Problem {
 
 Problem bad_request(std::string detail);
 Problem not_found(std::string detail);
+// 503: the route needs the node's events and the gateway has no event
+// source (its node is reached over HTTP and no --events socket was given).
+Problem no_event_source();
 
 // The problem a failed MI call becomes: MI 400 and -32602 (bad parameters)
-// → 400, MI 404 → 404, no reply in time → 504, any other failure of the
+// → 400, MI 404 → 404, MI 503 (local node disabled, no path) → 503, no
+// reply in time → 504, any other failure of the
 // node or of the transport → 502 (the gateway itself did nothing wrong).
 Problem problem_of(const MiOutcome& failed, const std::string& command);
 

@@ -3,6 +3,8 @@
 #include <cctype>
 #include <charconv>
 
+#include "messages.h"
+
 namespace lc::gateway {
 namespace {
 
@@ -16,12 +18,6 @@ std::optional<long long> parse_integer(const std::string& s) {
   return v;
 }
 
-Param cluster_id_param() {
-  return {"cid", Param::In::kPath, Param::Type::kPositiveInteger, true, "cluster id"};
-}
-Param node_id_param() {
-  return {"nid", Param::In::kPath, Param::Type::kPositiveInteger, true, "node id"};
-}
 Param identifier_param() {
   return {"identifier", Param::In::kPath, Param::Type::kString, true,
           "status/report identifier of the clusterer group: node_states, sharing_tags or "
@@ -39,7 +35,9 @@ std::variant<Json, Problem> find_cluster(const Json& lowered, long long cid) {
 Reply list_clusters(const RouteInput&, const Json& result) { return lower_keys(result); }
 
 Reply list_nodes(const RouteInput& in, const Json& result) {
-  return find_cluster(lower_keys(result), in.integer("cid"));
+  auto cluster = find_cluster(lower_keys(result), in.integer("cid"));
+  if (auto* p = std::get_if<Problem>(&cluster)) return *p;
+  return std::get<Json>(cluster);
 }
 
 // clusterer_list does not list the local node (mi.md §2.2), so neither does
@@ -89,17 +87,6 @@ Reply reports(const RouteInput& in, const Json& result) {
   return Json{{"group", kStatusGroup}, {"name", in.path.at("identifier")}, {"reports", kept}};
 }
 
-Reply set_node_status_params(const RouteInput& in) {
-  const auto& body = in.body;
-  if (!body.is_object() || !body.contains("status") || !body["status"].is_string())
-    return bad_request(R"(the body must be {"status":"enabled"} or {"status":"disabled"})");
-  const auto status = body["status"].get<std::string>();
-  if (status != "enabled" && status != "disabled")
-    return bad_request("status must be \"enabled\" or \"disabled\", not \"" + status + "\"");
-  return Json{{"cluster_id", in.integer("cid")},
-              {"node_id", in.integer("nid")},
-              {"status", status == "enabled" ? 1 : 0}};
-}
 
 Reply set_node_status_shape(const RouteInput& in, const Json&) {
   return Json{{"cluster_id", in.integer("cid")},
@@ -125,7 +112,8 @@ Route mi_get(std::string path, std::string summary, std::string command,
   return r;
 }
 
-Route local_get(std::string path, std::string summary, std::function<Reply(const RouteInput&)> answer) {
+Route local_get(std::string path, std::string summary,
+                std::function<Reply(const RouteInput&, Services&)> answer) {
   Route r;
   r.method = Method::kGet;
   r.path = std::move(path);
@@ -135,26 +123,329 @@ Route local_get(std::string path, std::string summary, std::function<Reply(const
   return r;
 }
 
-Route set_node_status_route() {
-  Route r;
-  r.method = Method::kPut;
-  r.path = "/v1/clusters/{cid}/nodes/{nid}/status";
-  r.summary = "Enable or disable a node (the local node too) in a cluster";
-  r.access = Access::kWrite;
-  r.mi_command = "clusterer_set_status";
-  r.params = {cluster_id_param(), node_id_param()};
-  r.body_schema = Json::parse(R"({"type":"object","required":["status"],
-      "properties":{"status":{"type":"string","enum":["enabled","disabled"]}}})");
-  r.mi_params = set_node_status_params;
-  r.shape = set_node_status_shape;
-  return r;
-}
-
 Json status_params(const RouteInput& in) {
   return Json{{"group", kStatusGroup}, {"identifier", in.path.at("identifier")}};
 }
 
+Route mi_route(Method method, std::string path, std::string summary, std::string command,
+               std::vector<Param> params, const char* body_schema,
+               std::function<Reply(const RouteInput&)> mi_params,
+               std::function<Reply(const RouteInput&, const Json&)> shape) {
+  Route r = mi_get(std::move(path), std::move(summary), std::move(command), std::move(params),
+                   std::move(shape), std::move(mi_params));
+  r.method = method;
+  r.access = method == Method::kGet ? Access::kRead : Access::kWrite;
+  if (body_schema) r.body_schema = Json::parse(body_schema);
+  return r;
+}
+
+// The MI error as a problem with another HTTP status (the MI code and
+// message are kept).
+std::optional<Problem> remap(const MiOutcome& o, int mi_code, const std::string& message,
+                             int status, const std::string& command) {
+  if (o.kind != MiOutcome::Kind::kMiError || o.mi_code != mi_code || o.message != message)
+    return std::nullopt;
+  Problem p = problem_of(o, command);
+  p.status = status;
+  return p;
+}
+
+// {"status":"enabled"|"disabled"} → 1 / 0.
+std::variant<int, Problem> enabled_status(const Json& body) {
+  if (!body.is_object() || !body.contains("status") || !body["status"].is_string())
+    return bad_request(R"(the body must be {"status":"enabled"} or {"status":"disabled"})");
+  const auto status = body["status"].get<std::string>();
+  if (status != "enabled" && status != "disabled")
+    return bad_request("status must be \"enabled\" or \"disabled\", not \"" + status + "\"");
+  return status == "enabled" ? 1 : 0;
+}
+
+constexpr const char* kStatusBody = R"({"type":"object","required":["status"],
+    "properties":{"status":{"type":"string","enum":["enabled","disabled"]}}})";
+
+// ---- nodes, capabilities, sharing tags
+
+Route set_node_status_route() {
+  return mi_route(Method::kPut, "/v1/clusters/{cid}/nodes/{nid}/status",
+                  "Enable or disable a node (the local node too) in a cluster",
+                  "clusterer_set_status", {cluster_id_param(), node_id_param()}, kStatusBody,
+                  [](const RouteInput& in) -> Reply {
+                    auto status = enabled_status(in.body);
+                    if (auto* p = std::get_if<Problem>(&status)) return *p;
+                    return Json{{"cluster_id", in.integer("cid")},
+                                {"node_id", in.integer("nid")},
+                                {"status", std::get<int>(status)}};
+                  },
+                  set_node_status_shape);
+}
+
+Route remove_node_route() {
+  Route r = mi_route(
+      Method::kDelete, "/v1/clusters/{cid}/nodes/{nid}",
+      "Remove a node from the cluster (db_mode 0 only; it may come back by discovery)",
+      "clusterer_remove_node", {cluster_id_param(), node_id_param()}, nullptr,
+      [](const RouteInput& in) -> Reply {
+        return Json{{"cluster_id", in.integer("cid")}, {"node_id", in.integer("nid")}};
+      },
+      [](const RouteInput& in, const Json&) -> Reply {
+        return Json{{"cluster_id", in.integer("cid")}, {"node_id", in.integer("nid")},
+                    {"removed", true}};
+      });
+  // A DB-provisioned node is removed from the database, not here.
+  r.mi_error = [](const RouteInput&, const MiOutcome& o) {
+    return remap(o, 400, "Running in DB mode", 409, "clusterer_remove_node");
+  };
+  return r;
+}
+
+Route list_caps_route() {
+  return mi_get("/v1/clusters/{cid}/capabilities",
+                "The node's capabilities in a cluster, with sync state", "clusterer_list_cap",
+                {cluster_id_param()}, [](const RouteInput& in, const Json& result) -> Reply {
+                  auto c = find_cluster(lower_keys(result), in.integer("cid"));
+                  if (auto* p = std::get_if<Problem>(&c)) return *p;
+                  const Json& cluster = std::get<Json>(c);
+                  return Json{{"cluster_id", cluster["cluster_id"]},
+                              {"capabilities", cluster.value("capabilities", Json::array())}};
+                });
+}
+
+Route set_cap_status_route() {
+  return mi_route(
+      Method::kPut, "/v1/clusters/{cid}/capabilities/{name}/status",
+      "Enable or disable a capability in a cluster", "clusterer_set_cap_status",
+      {cluster_id_param(), {"name", Param::In::kPath, Param::Type::kString, true, "capability"}},
+      kStatusBody,
+      [](const RouteInput& in) -> Reply {
+        auto status = enabled_status(in.body);
+        if (auto* p = std::get_if<Problem>(&status)) return *p;
+        return Json{{"cluster_id", in.integer("cid")},
+                    {"capability", in.path.at("name")},
+                    {"status", std::get<int>(status)}};
+      },
+      [](const RouteInput& in, const Json&) -> Reply {
+        return Json{{"cluster_id", in.integer("cid")},
+                    {"capability", in.path.at("name")},
+                    {"status", in.body["status"]}};
+      });
+}
+
+Route list_shtags_route() {
+  return mi_get("/v1/clusters/{cid}/shtags", "The sharing tags of a cluster and their state",
+                "clusterer_list_shtags", {cluster_id_param()},
+                [](const RouteInput& in, const Json& result) -> Reply {
+                  Json tags = Json::array();
+                  for (const auto& t : lower_keys(result))
+                    if (t.value("cluster", 0LL) == in.integer("cid"))
+                      tags.push_back(Json{{"name", t["tag"]}, {"state", t["state"]}});
+                  return Json{{"cluster_id", in.integer("cid")}, {"shtags", tags}};
+                });
+}
+
+Route set_shtag_route() {
+  return mi_route(
+      Method::kPut, "/v1/clusters/{cid}/shtags/{name}",
+      "Make this node the active holder of a sharing tag (the others become backup)",
+      "clusterer_shtag_set_active",
+      {cluster_id_param(), {"name", Param::In::kPath, Param::Type::kString, true, "sharing tag"}},
+      R"({"type":"object","required":["state"],
+          "properties":{"state":{"type":"string","enum":["active"]}}})",
+      [](const RouteInput& in) -> Reply {
+        const Json& b = in.body;
+        if (!b.is_object() || !b.contains("state") || !b["state"].is_string())
+          return bad_request(R"(the body must be {"state":"active"})");
+        if (b["state"] != "active")
+          return bad_request("only \"active\" can be set: a tag becomes backup when another "
+                             "node takes it");
+        return Json{{"tag", in.path.at("name") + "/" + std::to_string(in.integer("cid"))}};
+      },
+      [](const RouteInput& in, const Json&) -> Reply {
+        return Json{{"cluster_id", in.integer("cid")},
+                    {"name", in.path.at("name")},
+                    {"state", "active"}};
+      });
+}
+
+// ---- the replicated kv cache (cachedb-local-repl; `local:<collection>`)
+
+Param collection_param() {
+  return {"collection", Param::In::kPath, Param::Type::kString, true, "cache collection"};
+}
+Param key_param() { return {"key", Param::In::kPath, Param::Type::kString, true, "key"}; }
+
+std::string cache_system(const RouteInput& in) { return "local:" + in.path.at("collection"); }
+
+// The cache commands answer an unknown collection with their generic 500.
+std::optional<Problem> kv_error(const RouteInput& in, const MiOutcome& o,
+                                const std::string& command) {
+  if (o.kind != MiOutcome::Kind::kMiError) return std::nullopt;
+  if (o.mi_code == 400 && o.message == "Value not found") {
+    Problem p = problem_of(o, command);
+    p.status = 404;
+    p.detail = "no key '" + in.path.at("key") + "' in collection '" + in.path.at("collection") + "'";
+    return p;
+  }
+  if (o.mi_code == 500 && o.message.rfind("Cache ", 0) == 0) {
+    Problem p = problem_of(o, command);
+    p.status = 404;
+    p.detail = "'" + in.path.at("collection") +
+               "' is not a collection of the node's cache (kv_collection)";
+    return p;
+  }
+  return std::nullopt;
+}
+
+Route kv_get_route() {
+  Route r = mi_get("/v1/kv/{collection}/{key}", "One key of the replicated cache", "cache_fetch",
+                   {collection_param(), key_param()},
+                   [](const RouteInput& in, const Json& result) -> Reply {
+                     return Json{{"collection", in.path.at("collection")},
+                                 {"key", in.path.at("key")},
+                                 {"value", result.value("value", "")}};
+                   },
+                   [](const RouteInput& in) -> Reply {
+                     return Json{{"system", cache_system(in)}, {"attr", in.path.at("key")}};
+                   });
+  r.mi_error = [](const RouteInput& in, const MiOutcome& o) { return kv_error(in, o, "cache_fetch"); };
+  return r;
+}
+
+Route kv_put_route() {
+  Route r = mi_route(
+      Method::kPut, "/v1/kv/{collection}/{key}",
+      "Store a key (replicated to the cluster); expire in seconds, 0 or absent: never",
+      "cache_store", {collection_param(), key_param()},
+      R"({"type":"object","required":["value"],"properties":{
+          "value":{"type":"string","minLength":1},"expire":{"type":"integer","minimum":0}}})",
+      [](const RouteInput& in) -> Reply {
+        const Json& b = in.body;
+        if (!b.is_object() || !b.contains("value") || !b["value"].is_string())
+          return bad_request(R"(the body must be {"value":"..."} with an optional "expire")");
+        if (b["value"].get<std::string>().empty()) return bad_request("\"value\" must not be empty");
+        Json p{{"system", cache_system(in)}, {"attr", in.path.at("key")}, {"value", b["value"]}};
+        if (b.contains("expire")) {
+          if (!b["expire"].is_number_integer() || b["expire"].get<long long>() < 0 ||
+              b["expire"].get<long long>() > INT32_MAX)
+            return bad_request("\"expire\" must be a whole number of seconds, 0 or more");
+          p["expire"] = b["expire"];
+        }
+        return p;
+      },
+      [](const RouteInput& in, const Json&) -> Reply {
+        return Json{{"collection", in.path.at("collection")},
+                    {"key", in.path.at("key")},
+                    {"value", in.body["value"]},
+                    {"expire", in.body.value("expire", 0LL)}};
+      });
+  r.mi_error = [](const RouteInput& in, const MiOutcome& o) { return kv_error(in, o, "cache_store"); };
+  return r;
+}
+
+Route kv_delete_route() {
+  Route r = mi_route(
+      Method::kDelete, "/v1/kv/{collection}/{key}",
+      "Remove a key (replicated; succeeds when it was absent too)", "cache_remove",
+      {collection_param(), key_param()}, nullptr,
+      [](const RouteInput& in) -> Reply {
+        return Json{{"system", cache_system(in)}, {"attr", in.path.at("key")}};
+      },
+      [](const RouteInput& in, const Json&) -> Reply {
+        return Json{{"collection", in.path.at("collection")},
+                    {"key", in.path.at("key")},
+                    {"removed", true}};
+      });
+  r.mi_error = [](const RouteInput& in, const MiOutcome& o) { return kv_error(in, o, "cache_remove"); };
+  return r;
+}
+
+Route kv_list_route() {
+  Route r = mi_get(
+      "/v1/kv/{collection}", "The keys of a collection matching a glob (default *)",
+      "cache_fetch_chunk",
+      {collection_param(),
+       {"glob", Param::In::kQuery, Param::Type::kString, false,
+        "fnmatch pattern over the whole key (* also matches /); default *"}},
+      [](const RouteInput& in, const Json& result) -> Reply {
+        Json keys = result.is_object() ? result.value("keys", Json::array()) : Json::array();
+        return Json{{"collection", in.path.at("collection")}, {"keys", keys}};
+      },
+      [](const RouteInput& in) -> Reply {
+        auto glob = in.query.count("glob") ? in.query.at("glob") : std::string("*");
+        return Json{{"glob", glob}, {"collection", in.path.at("collection")}};
+      });
+  // An unknown collection fails parameter handling inside cache_fetch_chunk.
+  r.mi_error = [](const RouteInput& in, const MiOutcome& o) -> std::optional<Problem> {
+    if (o.kind != MiOutcome::Kind::kMiError || o.mi_code != -32000) return std::nullopt;
+    Problem p = problem_of(o, "cache_fetch_chunk");
+    p.status = 404;
+    p.detail = "'" + in.path.at("collection") + "' is not a collection of the node's cache";
+    return p;
+  };
+  return r;
+}
+
+// ---- reload, check_addr, events
+
+Route reload_route() {
+  return mi_route(Method::kPost, "/v1/reload",
+                  "Reload the node's provisioning (db_mode 1) and rediscover", "clusterer_reload",
+                  {}, nullptr, no_params,
+                  [](const RouteInput&, const Json&) -> Reply { return Json{{"reloaded", true}}; });
+}
+
+Route check_addr_route() {
+  return mi_get(
+      "/v1/clusters/{cid}/check_addr", "Whether an IP belongs to another node of the cluster",
+      "cluster_check_addr",
+      {cluster_id_param(),
+       {"ip", Param::In::kQuery, Param::Type::kString, true, "IP address"},
+       {"type", Param::In::kQuery, Param::Type::kString, false,
+        "sip (default: the nodes' sip_addr) or bin (their BIN URL)"}},
+      [](const RouteInput& in, const Json& result) -> Reply {
+        return Json{{"cluster_id", in.integer("cid")},
+                    {"ip", in.query.at("ip")},
+                    {"type", in.query.count("type") ? in.query.at("type") : "sip"},
+                    {"match", result.value("match", false)}};
+      },
+      [](const RouteInput& in) -> Reply {
+        Json p{{"cluster_id", in.integer("cid")}, {"ip", in.query.at("ip")}};
+        if (in.query.count("type")) {
+          const auto& t = in.query.at("type");
+          if (t != "sip" && t != "bin")
+            return bad_request("type must be sip or bin, not '" + t + "'");
+          p["addr_type"] = t;
+        }
+        return p;
+      });
+}
+
+Route events_route() {
+  Route r;
+  r.method = Method::kGet;
+  r.path = "/v1/events";
+  r.summary =
+      "The node's events as Server-Sent Events (id, event name, data = the parameters); "
+      "resume with Last-Event-ID";
+  r.access = Access::kRead;
+  r.calls = "subscribe";
+  r.event_stream = true;
+  r.response_type = "text/event-stream";
+  r.params = {
+      {"events", Param::In::kQuery, Param::Type::kString, false,
+       "comma-separated event names to send (default: all)"},
+      {"last_event_id", Param::In::kQuery, Param::Type::kString, false,
+       "resume after this id, for clients that cannot send the Last-Event-ID header"}};
+  return r;
+}
+
 }  // namespace
+
+Param cluster_id_param() {
+  return {"cid", Param::In::kPath, Param::Type::kPositiveInteger, true, "cluster id"};
+}
+Param node_id_param() {
+  return {"nid", Param::In::kPath, Param::Type::kPositiveInteger, true, "node id"};
+}
 
 const char* method_name(Method m) {
   switch (m) {
@@ -198,6 +489,7 @@ std::vector<Route> make_routes() {
   routes.push_back(mi_get("/v1/clusters/{cid}/nodes/{nid}", "One other node of a cluster",
                           "clusterer_list", {cluster_id_param(), node_id_param()}, one_node));
   routes.push_back(set_node_status_route());
+  routes.push_back(remove_node_route());
   routes.push_back(mi_get("/v1/clusters/{cid}/topology",
                           "The cluster's topology as the node knows it (local node first)",
                           "clusterer_list_topology", {cluster_id_param()}, topology));
@@ -221,10 +513,24 @@ std::vector<Route> make_routes() {
                           [](const RouteInput&) -> Reply {
                             return Json{{"statistics", Json::array({"all"})}};
                           }));
+  routes.push_back(list_caps_route());
+  routes.push_back(set_cap_status_route());
+  routes.push_back(list_shtags_route());
+  routes.push_back(set_shtag_route());
+  for (auto& r : message_routes()) routes.push_back(std::move(r));
+  routes.push_back(kv_list_route());
+  routes.push_back(kv_get_route());
+  routes.push_back(kv_put_route());
+  routes.push_back(kv_delete_route());
+  routes.push_back(reload_route());
+  routes.push_back(check_addr_route());
+  routes.push_back(events_route());
   routes.push_back(local_get("/livez", "The gateway process is up (does not ask the node)",
-                             [](const RouteInput&) -> Reply { return Json{{"status", "ok"}}; }));
+                             [](const RouteInput&, Services&) -> Reply {
+                               return Json{{"status", "ok"}};
+                             }));
   routes.push_back(local_get("/openapi.json", "This API as an OpenAPI 3.1 document",
-                             [](const RouteInput& in) -> Reply { return *in.openapi; }));
+                             [](const RouteInput&, Services& s) -> Reply { return s.openapi; }));
   return routes;
 }
 
@@ -246,13 +552,17 @@ std::optional<Problem> check_params(const Route& route, const RouteInput& in) {
   return std::nullopt;
 }
 
-Reply run_route(const Route& route, const RouteInput& in, MiBackend& node,
-                std::chrono::milliseconds mi_timeout) {
-  if (route.mi_command.empty()) return route.answer(in);
+Reply run_route(const Route& route, const RouteInput& in, Services& services) {
+  if (route.mi_command.empty()) return route.answer(in, services);
   Reply params = route.mi_params(in);
   if (auto* p = std::get_if<Problem>(&params)) return *p;
-  MiOutcome outcome = node.call(route.mi_command, std::get<Json>(params), mi_timeout);
-  if (outcome.kind != MiOutcome::Kind::kResult) return problem_of(outcome, route.mi_command);
+  MiOutcome outcome =
+      services.node.call(route.mi_command, std::get<Json>(params), services.mi_timeout);
+  if (outcome.kind != MiOutcome::Kind::kResult) {
+    if (route.mi_error)
+      if (auto p = route.mi_error(in, outcome)) return *p;
+    return problem_of(outcome, route.mi_command);
+  }
   return route.shape(in, outcome.result);
 }
 

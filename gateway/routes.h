@@ -39,13 +39,30 @@ struct Param {
 struct RouteInput {
   std::map<std::string, std::string> path;
   std::map<std::string, std::string> query;
+  std::map<std::string, std::string> headers;  // lower-case names; only the ones routes read
   Json body;
-  const Json* openapi = nullptr;  // the generated document, for /openapi.json
 
   long long integer(const std::string& name) const;  // a checked integer parameter
+  bool has(const std::string& name) const { return path.count(name) || query.count(name); }
 };
 
-using Reply = std::variant<Json, Problem>;
+// A body that is not JSON (the Prometheus text, the status page).
+struct Text {
+  std::string content_type;
+  std::string body;
+};
+
+using Reply = std::variant<Json, Problem, Text>;
+
+class EventHub;
+
+// What the gateway itself holds, for the routes it answers on its own.
+struct Services {
+  MiBackend& node;
+  std::chrono::milliseconds mi_timeout;
+  const Json& openapi;  // the generated document, for /openapi.json
+  EventHub* events;     // null: no event source (gateway/README.md, "Events")
+};
 
 struct Route {
   Method method = Method::kGet;
@@ -53,22 +70,32 @@ struct Route {
   std::string summary;
   Access access = Access::kRead;
   std::string mi_command;  // empty: answered by the gateway
+  std::string calls;       // the MI commands a gateway-answered route calls (for the docs)
   std::vector<Param> params;
-  Json body_schema;  // JSON Schema of the request body; null: no body
-  std::function<Reply(const RouteInput&)> answer;  // gateway-answered routes
+  Json body_schema;      // JSON Schema of the request body; null: no body
+  Json response_schema;  // JSON Schema of the 200 body; null: any JSON
+  std::string response_type = "application/json";
+  bool event_stream = false;  // answered by the server as Server-Sent Events
+  std::function<Reply(const RouteInput&, Services&)> answer;  // gateway-answered routes
   std::function<Reply(const RouteInput&)> mi_params;
   std::function<Reply(const RouteInput&, const Json& result)> shape;
+  // Route-specific meaning of an MI error (e.g. kv "Value not found" → 404);
+  // nullopt: the general mapping of problem_of().
+  std::function<std::optional<Problem>(const RouteInput&, const MiOutcome&)> mi_error;
 };
 
 std::vector<Route> make_routes();
+
+// Path parameters shared by the route files.
+Param cluster_id_param();
+Param node_id_param();
 
 // Checks the parameters against the route's declarations; a 400 problem
 // names the first bad one.
 std::optional<Problem> check_params(const Route& route, const RouteInput& in);
 
 // Runs a route whose parameters passed check_params.
-Reply run_route(const Route& route, const RouteInput& in, MiBackend& node,
-                std::chrono::milliseconds mi_timeout);
+Reply run_route(const Route& route, const RouteInput& in, Services& services);
 
 // The MI result with every object key lower-cased ("Clusters" → "clusters"):
 // the REST bodies are the MI results under this one rule.

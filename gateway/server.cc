@@ -6,8 +6,10 @@
 #include <exception>
 #include <regex>
 
+#include "event_hub.h"
 #include "openapi.h"
 #include "routes.h"
+#include "sse.h"
 
 namespace lc::gateway {
 namespace {
@@ -53,21 +55,35 @@ std::optional<Problem> parse_body(const Route& route, const httplib::Request& re
 
 }  // namespace
 
+struct CompiledRoute {
+  const Route* route;
+  std::regex re;
+  std::vector<std::string> names;
+};
+
 struct Server::Impl {
   ServerSettings settings;
   std::unique_ptr<MiBackend> node;
   std::vector<Route> routes = make_routes();
   Json openapi = openapi_document(routes, settings.version);
-  httplib::Server http;
+  std::vector<CompiledRoute> compiled;
+  std::unique_ptr<EventHub> events;
+  Services services;
+  std::atomic<std::size_t> open_streams{0};
+  std::unique_ptr<httplib::Server> http;
 
   Impl(ServerSettings s, std::unique_ptr<MiBackend> n)
-      : settings(std::move(s)), node(std::move(n)) {}
+      : settings(std::move(s)),
+        node(std::move(n)),
+        events(settings.events_socket.empty()
+                   ? nullptr
+                   : std::make_unique<EventHub>(settings.events_socket, settings.event_buffer)),
+        services{*node, settings.mi_timeout, openapi, events.get()} {}
 
-  void handle(const Route& route, const std::vector<std::string>& names,
-              const httplib::Request& req, httplib::Response& res) {
+  void handle(const CompiledRoute& cr, const httplib::Request& req, httplib::Response& res) {
     const auto started = Clock::now();
     try {
-      respond(route, names, req, res);
+      respond(cr, req, res);
     } catch (const std::exception& e) {
       // A bug, not the client's fault; the process keeps serving.
       spdlog::error("{} {}: {}", req.method, req.path, e.what());
@@ -79,48 +95,92 @@ struct Server::Impl {
     spdlog::info("{} {} {} {:.1f} ms", req.method, req.path, res.status, took_us / 1000.0);
   }
 
-  void respond(const Route& route, const std::vector<std::string>& names,
-               const httplib::Request& req, httplib::Response& res) {
+  void respond(const CompiledRoute& cr, const httplib::Request& req, httplib::Response& res) {
+    const Route& route = *cr.route;
     if (!authorized(settings.tokens, route.access, req.get_header_value("Authorization")))
       return send_problem(res, Problem{401, "this route needs Authorization: Bearer <token>",
                                        {}, {}, {}},
                           req.path);
     RouteInput in;
-    in.openapi = &openapi;
-    for (std::size_t i = 0; i < names.size() && i + 1 < req.matches.size(); ++i)
-      in.path[names[i]] = req.matches[i + 1].str();
+    for (std::size_t i = 0; i < cr.names.size() && i + 1 < req.matches.size(); ++i)
+      in.path[cr.names[i]] = req.matches[i + 1].str();
     for (const auto& [k, v] : req.params) in.query.emplace(k, v);
     if (auto p = check_params(route, in)) return send_problem(res, *p, req.path);
+    if (route.event_stream) return open_stream(req, res);
     if (auto p = parse_body(route, req, &in.body)) return send_problem(res, *p, req.path);
-    Reply reply = run_route(route, in, *node, settings.mi_timeout);
+    Reply reply = run_route(route, in, services);
     if (auto* p = std::get_if<Problem>(&reply)) return send_problem(res, *p, req.path);
     res.status = 200;
+    if (auto* t = std::get_if<Text>(&reply)) return res.set_content(t->body, t->content_type);
     res.set_content(std::get<Json>(reply).dump(), "application/json");
+  }
+
+  void open_stream(const httplib::Request& req, httplib::Response& res) {
+    if (!events)
+      return send_problem(res, no_event_source(), req.path);
+    auto request = stream_request(req, *events);
+    if (auto* p = std::get_if<Problem>(&request)) return send_problem(res, *p, req.path);
+    if (open_streams.fetch_add(1) >= settings.max_event_streams) {
+      open_streams.fetch_sub(1);
+      return send_problem(res, Problem{503, "already " + std::to_string(settings.max_event_streams) +
+                                                " event streams open (--max-event-streams)",
+                                       {}, {}, {}},
+                          req.path);
+    }
+    res.status = 200;
+    stream_events(*events, std::get<StreamRequest>(std::move(request)), settings.heartbeat,
+                  open_streams, res);
   }
 
   void add(const Route& route) {
     auto [re, names] = path_regex(route.path);
-    auto handler = [this, &route, names = names](const httplib::Request& req,
-                                                 httplib::Response& res) {
-      handle(route, names, req, res);
-    };
-    switch (route.method) {
-      case Method::kGet: http.Get(re, handler); break;
-      case Method::kPut: http.Put(re, handler); break;
-      case Method::kPost: http.Post(re, handler); break;
-      case Method::kDelete: http.Delete(re, handler); break;
+    compiled.push_back(CompiledRoute{&route, std::regex(re), names});
+  }
+
+  void register_all() {
+    for (const auto& cr : compiled) {
+      auto handler = [this, &cr](const httplib::Request& req, httplib::Response& res) {
+        handle(cr, req, res);
+      };
+      const std::string re = path_regex(cr.route->path).first;
+      switch (cr.route->method) {
+        case Method::kGet: http->Get(re, handler); break;
+        case Method::kPut: http->Put(re, handler); break;
+        case Method::kPost: http->Post(re, handler); break;
+        case Method::kDelete: http->Delete(re, handler); break;
+      }
     }
   }
 
+  // The methods the routes allow on `path` ("GET, PUT"); empty: no route.
+  std::string allowed_methods(const std::string& path) const {
+    std::string allow;
+    for (const auto& cr : compiled)
+      if (std::regex_match(path, cr.re))
+        allow += std::string(allow.empty() ? "" : ", ") + method_name(cr.route->method);
+    return allow;
+  }
+
   // httplib calls this for every status >= 400: route answers already carry
-  // their problem, the rest (no route, body over the limit) get one here.
+  // their problem, the rest (no route, wrong method, body over the limit)
+  // get one here.
   httplib::Server::HandlerResponse on_error(const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    std::string detail = res.status == 404   ? "no route " + req.method + " " + req.path
-                         : res.status == 413 ? "the body is over the limit of " +
-                                                   std::to_string(settings.max_body_bytes) +
-                                                   " bytes"
-                                             : std::string(reason_phrase(res.status));
+    std::string detail;
+    if (res.status == 404) {
+      const std::string allow = allowed_methods(req.path);
+      if (!allow.empty()) {
+        res.status = 405;
+        res.set_header("Allow", allow);
+        detail = req.method + " is not allowed on " + req.path + " (allowed: " + allow + ")";
+      } else {
+        detail = "no route " + req.method + " " + req.path;
+      }
+    } else if (res.status == 413) {
+      detail = "the body is over the limit of " + std::to_string(settings.max_body_bytes) + " bytes";
+    } else {
+      detail = reason_phrase(res.status);
+    }
     send_problem(res, Problem{res.status, detail, {}, {}, {}}, req.path);
     spdlog::info("{} {} {}", req.method, req.path, res.status);
     return httplib::Server::HandlerResponse::Handled;
@@ -130,26 +190,48 @@ struct Server::Impl {
 Server::Server(ServerSettings settings, std::unique_ptr<MiBackend> node)
     : impl_(std::make_unique<Impl>(std::move(settings), std::move(node))) {
   for (const auto& r : impl_->routes) impl_->add(r);
-  impl_->http.set_payload_max_length(impl_->settings.max_body_bytes);
-  httplib::Server::HandlerWithResponse on_error = [this](const httplib::Request& req,
-                                                          httplib::Response& res) {
-    return impl_->on_error(req, res);
-  };
-  impl_->http.set_error_handler(std::move(on_error));
 }
 
 Server::~Server() { stop(); }
 
 std::optional<std::string> Server::bind() {
-  const auto& s = impl_->settings;
-  if (!impl_->http.bind_to_port(s.host, s.port))
+  auto& s = impl_->settings;
+  if (!s.tls_cert_file.empty() || !s.tls_key_file.empty()) {
+    auto tls = std::make_unique<httplib::SSLServer>(s.tls_cert_file.c_str(),
+                                                    s.tls_key_file.c_str());
+    if (!tls->is_valid())
+      return "cannot use --tls-cert " + s.tls_cert_file + " and --tls-key " + s.tls_key_file +
+             " (unreadable, not PEM, or the key does not match the certificate)";
+    impl_->http = std::move(tls);
+  } else {
+    impl_->http = std::make_unique<httplib::Server>();
+  }
+  auto& http = *impl_->http;
+  // Event streams hold their thread for as long as they are open.
+  const std::size_t threads = s.worker_threads + s.max_event_streams;
+  http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  http.set_payload_max_length(s.max_body_bytes);
+  httplib::Server::HandlerWithResponse on_error = [this](const httplib::Request& req,
+                                                          httplib::Response& res) {
+    return impl_->on_error(req, res);
+  };
+  http.set_error_handler(std::move(on_error));
+  impl_->register_all();
+  if (!http.bind_to_port(s.host, s.port))
     return "cannot listen on " + s.host + ":" + std::to_string(s.port) +
            " (address in use, or not an address of this host)";
   return std::nullopt;
 }
 
-void Server::serve() { impl_->http.listen_after_bind(); }
+void Server::serve() {
+  if (impl_->events) impl_->events->start();
+  impl_->http->listen_after_bind();
+}
 
-void Server::stop() { impl_->http.stop(); }
+void Server::stop() {
+  // The hub first: it ends the event streams, which hold server threads.
+  if (impl_->events) impl_->events->stop();
+  if (impl_->http) impl_->http->stop();
+}
 
 }  // namespace lc::gateway

@@ -21,6 +21,16 @@ struct ServerSettings {
   std::size_t max_body_bytes = 64 * 1024;
   Tokens tokens;
   std::string version;
+  // HTTPS when both are set (PEM files).
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // The node's unix MI socket to follow events on; empty: no events
+  // (GET /v1/events and ?wait answer 503 saying why).
+  std::string events_socket;
+  std::size_t event_buffer = 1024;           // events kept for Last-Event-ID
+  std::chrono::milliseconds heartbeat{15000};  // SSE comment when idle
+  std::size_t max_event_streams = 64;        // concurrent GET /v1/events
+  std::size_t worker_threads = 16;           // requests served at once, streams aside
 };
 
 class Server {
@@ -30,7 +40,8 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds the address; the error names it.
+  // Loads the TLS files (if any) and binds the address; the error names
+  // what failed.
   std::optional<std::string> bind();
   // Serves until stop() (from another thread).
   void serve();
