@@ -146,7 +146,18 @@ int main(int argc, char** argv) {
   Options o;
   add_options(app, o);
   lc::gateway::use_toml_config(app);
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);  // prints the message and the usage hint
+    return kExitUsage;
+  }
 
   lc::gateway::ServerSettings settings;
   if (auto err = settings_of(o, &settings)) {

@@ -36,23 +36,10 @@ std::variant<long long, Problem> wait_seconds(const RouteInput& in, const Servic
   return w;
 }
 
-// The send commands report an unknown cluster or node as MI 400 (mi.md §4):
-// for a REST path naming them that is a 404.
-std::optional<Problem> unknown_target_is_404(const RouteInput&, const MiOutcome& o) {
-  if (o.kind == MiOutcome::Kind::kMiError && o.mi_code == 400 &&
-      (o.message == "Unknown cluster id" || o.message == "Unknown node id")) {
-    Problem p = problem_of(o, "");
-    p.status = 404;
-    p.detail = o.message;
-    return p;
-  }
-  return std::nullopt;
-}
-
-Reply call(Services& s, const std::string& command, const Json& params, const RouteInput& in) {
+Reply call(Services& s, const std::string& command, const Json& params) {
   MiOutcome o = s.node.call(command, params, s.mi_timeout);
   if (o.kind == MiOutcome::Kind::kResult) return o.result;
-  if (auto p = unknown_target_is_404(in, o)) return *p;
+  if (auto p = unknown_target_is_404(o, command)) return *p;
   return problem_of(o, command);
 }
 
@@ -95,8 +82,7 @@ Reply send_request(const RouteInput& in, Services& s) {
   Reply sent = call(s, "cluster_send_req",
                     Json{{"cluster_id", in.integer("cid")},
                          {"dst_id", in.integer("nid")},
-                         {"msg", std::get<std::string>(msg)}},
-                    in);
+                         {"msg", std::get<std::string>(msg)}});
   if (auto* p = std::get_if<Problem>(&sent)) return *p;
   const std::string tag = std::get<Json>(sent).value("tag", "");
   Json out{{"cluster_id", in.integer("cid")}, {"node_id", in.integer("nid")}, {"tag", tag}};
@@ -148,8 +134,7 @@ Reply broadcast_request(const RouteInput& in, Services& s) {
   Reply sent = call(s, "cluster_broadcast_req",
                     Json{{"cluster_id", in.integer("cid")},
                          {"msg", std::get<std::string>(msg)},
-                         {"include_self", include_self ? 1 : 0}},
-                    in);
+                         {"include_self", include_self ? 1 : 0}});
   if (auto* p = std::get_if<Problem>(&sent)) return *p;
   const std::string tag = std::get<Json>(sent).value("tag", "");
   Json out{{"cluster_id", in.integer("cid")}, {"tag", tag}};
@@ -175,8 +160,7 @@ Reply send_reply(const RouteInput& in, Services& s) {
                     Json{{"cluster_id", in.integer("cid")},
                          {"dst_id", in.integer("nid")},
                          {"msg", std::get<std::string>(msg)},
-                         {"tag", std::get<std::string>(tag)}},
-                    in);
+                         {"tag", std::get<std::string>(tag)}});
   if (auto* p = std::get_if<Problem>(&sent)) return *p;
   return Json{{"cluster_id", in.integer("cid")},
               {"node_id", in.integer("nid")},

@@ -36,8 +36,9 @@ std::string operation_id(const Route& r) {
 Json responses(const Route& r) {
   Json problem{{"$ref", "#/components/responses/Problem"}};
   Json out;
-  out["200"] = Json{{"description", "success"},
-                    {"content", {{"application/json", {{"schema", Json::object()}}}}}};
+  Json schema = r.response_schema.is_null() ? Json::object() : r.response_schema;
+  if (r.event_stream) schema = Json{{"type", "string"}};
+  out["200"] = Json{{"description", "success"}, {"content", {{r.response_type, {{"schema", schema}}}}}};
   if (r.access != Access::kPublic) out["401"] = problem;
   out["default"] = problem;
   return out;

@@ -51,6 +51,15 @@ Problem problem_of(const MiOutcome& failed, const std::string& command) {
   return p;
 }
 
+std::optional<Problem> unknown_target_is_404(const MiOutcome& o, const std::string& command) {
+  if (o.kind != MiOutcome::Kind::kMiError || o.mi_code != 400 ||
+      (o.message != "Unknown cluster id" && o.message != "Unknown node id"))
+    return std::nullopt;
+  Problem p = problem_of(o, command);
+  p.status = 404;
+  return p;
+}
+
 Json problem_json(const Problem& p, const std::string& instance) {
   Json j;
   j["type"] = "about:blank";
@@ -73,6 +82,7 @@ const char* reason_phrase(int status) {
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
     case 413: return "Content Too Large";
     case 415: return "Unsupported Media Type";
     case 500: return "Internal Server Error";

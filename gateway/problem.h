@@ -30,6 +30,11 @@ Problem no_event_source();
 // node or of the transport → 502 (the gateway itself did nothing wrong).
 Problem problem_of(const MiOutcome& failed, const std::string& command);
 
+// The clusterer answers an unknown cluster or node with MI 400 ("Unknown
+// cluster id", "Unknown node id"); for a REST path that names them this is
+// a 404. Nothing for any other outcome.
+std::optional<Problem> unknown_target_is_404(const MiOutcome& o, const std::string& command);
+
 // {"type":"about:blank","title":<HTTP reason>,"status":..,"detail":..,
 //  "instance":<request path>[,"mi_code","mi_message"[,"mi_data"]]}
 Json problem_json(const Problem& p, const std::string& instance);

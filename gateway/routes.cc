@@ -193,7 +193,8 @@ Route remove_node_route() {
       });
   // A DB-provisioned node is removed from the database, not here.
   r.mi_error = [](const RouteInput&, const MiOutcome& o) {
-    return remap(o, 400, "Running in DB mode", 409, "clusterer_remove_node");
+    if (auto p = remap(o, 400, "Running in DB mode", 409, "clusterer_remove_node")) return p;
+    return unknown_target_is_404(o, "clusterer_remove_node");
   };
   return r;
 }
@@ -387,14 +388,20 @@ Route kv_list_route() {
 // ---- reload, check_addr, events
 
 Route reload_route() {
-  return mi_route(Method::kPost, "/v1/reload",
-                  "Reload the node's provisioning (db_mode 1) and rediscover", "clusterer_reload",
-                  {}, nullptr, no_params,
-                  [](const RouteInput&, const Json&) -> Reply { return Json{{"reloaded", true}}; });
+  Route r = mi_route(
+      Method::kPost, "/v1/reload", "Reload the node's provisioning (db_mode 1) and rediscover",
+      "clusterer_reload", {}, nullptr, no_params,
+      [](const RouteInput&, const Json&) -> Reply { return Json{{"reloaded", true}}; });
+  // A node provisioned in its config has nothing to reload: the request
+  // conflicts with the node's mode rather than being malformed.
+  r.mi_error = [](const RouteInput&, const MiOutcome& o) {
+    return remap(o, 400, "Non-DB mode", 409, "clusterer_reload");
+  };
+  return r;
 }
 
 Route check_addr_route() {
-  return mi_get(
+  Route r = mi_get(
       "/v1/clusters/{cid}/check_addr", "Whether an IP belongs to another node of the cluster",
       "cluster_check_addr",
       {cluster_id_param(),
@@ -417,6 +424,10 @@ Route check_addr_route() {
         }
         return p;
       });
+  r.mi_error = [](const RouteInput&, const MiOutcome& o) {
+    return unknown_target_is_404(o, "cluster_check_addr");
+  };
+  return r;
 }
 
 Route events_route() {

@@ -21,13 +21,19 @@ std::vector<std::string> gateway_argv(const std::string& node, uint16_t port,
 }
 
 GatewayProcess::GatewayProcess(const std::string& dir, const std::string& node,
-                               std::vector<std::string> flags)
+                               std::vector<std::string> flags, bool tls)
     : port_(lc::test::free_port()),
       log_path_(dir + "/gateway" + std::to_string(port_) + ".log") {
   proc_ = std::make_unique<Process>(gateway_argv(node, port_, std::move(flags)), log_path_);
   ready_ = lc::test::wait_for(
                [&] {
                  if (!proc_->running()) return true;
+                 if (tls) {
+                   httplib::SSLClient c("127.0.0.1", port_);
+                   c.enable_server_certificate_verification(false);
+                   auto res = c.Get("/livez");
+                   return res && res->status == 200;
+                 }
                  auto res = client()->Get("/livez");
                  return res && res->status == 200;
                },

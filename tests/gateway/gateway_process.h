@@ -16,9 +16,12 @@ class GatewayProcess {
  public:
   // Starts `cluster-gateway --node NODE --listen 127.0.0.1:<free port>
   // FLAGS...` and waits (at most 3 s) until /livez answers or it exited.
-  GatewayProcess(const std::string& dir, const std::string& node, std::vector<std::string> flags);
+  // `tls`: the gateway serves HTTPS (FLAGS carry --tls-cert/--tls-key).
+  GatewayProcess(const std::string& dir, const std::string& node, std::vector<std::string> flags,
+                 bool tls = false);
 
   bool ready() const { return ready_; }
+  uint16_t port() const { return port_; }
   std::string log() const;
   Process& proc() { return *proc_; }
 

@@ -202,7 +202,7 @@ TEST_P(GatewayRoutes, Statistics) {
 TEST_P(GatewayRoutes, UnknownRoutesLivezAndOpenapi) {
   auto c = gw_->client();
   expect_problem(c->Get("/v2/clusters"), 404, "unknown route");
-  expect_problem(c->Delete("/v1/statistics"), 404, "unknown method on a route");
+  expect_problem(c->Delete("/v1/statistics"), 405, "unknown method on a route");
   auto live = c->Get("/livez");
   ASSERT_TRUE(live);
   EXPECT_EQ(live->status, 200);

@@ -1,0 +1,564 @@
+// cluster-gateway's routes that act on the cluster: capabilities, sharing
+// tags, messages (with ?wait), MI through the cluster, the kv cache,
+// reload, check_addr, remove, and the event stream (SSE), against real
+// clusterd nodes. Plus the server's own features: 405, HTTPS, --config.
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "gateway_process.h"
+#include "node_process.h"
+#include "polling.h"
+
+namespace lc::itest {
+namespace {
+
+using namespace std::chrono_literals;
+using lc::test::free_port;
+using lc::test::wait_for;
+
+Json body_of(const httplib::Result& res) {
+  if (!res) return Json();
+  auto j = Json::parse(res->body, nullptr, false);
+  return j.is_discarded() ? Json() : j;
+}
+
+void expect_status(const httplib::Result& res, int status, const std::string& what) {
+  ASSERT_TRUE(res) << what << ": no response (" << httplib::to_string(res.error()) << ")";
+  EXPECT_EQ(res->status, status) << what << ": " << res->body;
+  if (status >= 400) {
+    EXPECT_EQ(res->get_header_value("Content-Type"), "application/problem+json") << what;
+  }
+}
+
+httplib::Result post(httplib::Client& c, const std::string& path, const std::string& body) {
+  return c.Post(path, body, "application/json");
+}
+
+httplib::Result put(httplib::Client& c, const std::string& path, const std::string& body) {
+  return c.Put(path, body, "application/json");
+}
+
+// Node 2's application side: follows node 2's requests on its MI socket
+// and answers each with "re:<msg>", except messages starting "noreply".
+class Responder {
+ public:
+  explicit Responder(const std::string& socket) {
+    std::string error;
+    fd_ = connect_to(socket, &error);
+    if (fd_ < 0) return;
+    send_line(R"({"jsonrpc":"2.0","method":"subscribe","params":{"events":["E_CLUSTERER_REQ_RECEIVED"]},"id":0})");
+    thread_ = std::thread([this] { run(); });
+    // Requests sent before the node took the subscription would go unseen.
+    subscribed_ok_ = wait_for([this] { return subscribed_.load(); }, 3s).has_value();
+  }
+  ~Responder() {
+    if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
+    if (thread_.joinable()) thread_.join();
+    if (fd_ >= 0) ::close(fd_);
+  }
+  bool ok() const { return fd_ >= 0 && subscribed_ok_; }
+
+ private:
+  static int connect_to(const std::string& path, std::string* error) {
+    int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+      *error = std::strerror(errno);
+      ::close(fd);
+      return -1;
+    }
+    return fd;
+  }
+  void send_line(const std::string& line) {
+    std::string l = line + "\n";
+    (void)::send(fd_, l.data(), l.size(), MSG_NOSIGNAL);
+  }
+  void run() {
+    std::string buf;
+    char chunk[4096];
+    for (;;) {
+      ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+      if (n <= 0) return;
+      buf.append(chunk, static_cast<std::size_t>(n));
+      for (auto nl = buf.find('\n'); nl != std::string::npos; nl = buf.find('\n')) {
+        auto j = Json::parse(buf.substr(0, nl), nullptr, false);
+        buf.erase(0, nl + 1);
+        if (!j.is_discarded() && j.value("id", -1) == 0) subscribed_ = true;
+        if (j.is_discarded() || j.value("method", "") != "E_CLUSTERER_REQ_RECEIVED") continue;
+        const auto& p = j["params"];
+        const std::string msg = p.value("msg", "");
+        if (msg.rfind("noreply", 0) == 0) continue;
+        Json rpl{{"jsonrpc", "2.0"},
+                 {"method", "cluster_send_rpl"},
+                 {"params",
+                  {{"cluster_id", p["cluster_id"]},
+                   {"dst_id", p["src_id"]},
+                   {"msg", "re:" + msg},
+                   {"tag", p["tag"]}}},
+                 {"id", 1}};
+        send_line(rpl.dump());
+      }
+    }
+  }
+  int fd_ = -1;
+  std::atomic<bool> subscribed_{false};
+  bool subscribed_ok_ = false;
+  std::thread thread_;
+};
+
+// An SSE client: reads GET /v1/events on a thread and keeps the text.
+class EventReader {
+ public:
+  EventReader(uint16_t port, httplib::Headers headers, const std::string& path = "/v1/events")
+      : thread_([this, port, headers, path] {
+          httplib::Client c("127.0.0.1", port);
+          c.set_read_timeout(30, 0);
+          auto res = c.Get(path.c_str(), headers,
+                           [this](const char* data, size_t len) {
+                             std::lock_guard lock(mu_);
+                             text_.append(data, len);
+                             return !stop_;
+                           });
+          std::lock_guard lock(mu_);
+          if (res) status_ = res->status;
+          done_ = true;
+        }) {}
+  ~EventReader() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  std::string text() const {
+    std::lock_guard lock(mu_);
+    return text_;
+  }
+  bool saw(const std::string& s, std::chrono::milliseconds limit) const {
+    return wait_for([&] { return text().find(s) != std::string::npos; }, limit).has_value();
+  }
+  // Stops at the next chunk (heartbeat or event).
+  void stop() { stop_ = true; }
+
+ private:
+  mutable std::mutex mu_;
+  std::string text_;
+  int status_ = 0;
+  bool done_ = false;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+// The first "id: N" line after the event named `name` in an SSE text.
+std::optional<uint64_t> id_of(const std::string& text, const std::string& name) {
+  auto at = text.find("event: " + name);
+  if (at == std::string::npos) return std::nullopt;
+  auto id_at = text.rfind("id: ", at);
+  if (id_at == std::string::npos) return std::nullopt;
+  return std::stoull(text.substr(id_at + 4));
+}
+
+// Nodes 1 and 2 of cluster 1 with the kv cache, a sharing tag, and node 1's
+// mi_http; one gateway on node 1's unix socket.
+class GatewayCluster : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    s_ = new Shared();
+    auto flags = [](int id, uint16_t port, uint16_t peer_port) {
+      auto f = static_node_flags({1, "127.0.0.1", port, {{id == 1 ? 2 : 1, peer_port}}, ""});
+      f.insert(f.end(), {"--kv_cluster_id", "1", "--kv_collection", "default/r",
+                         "--sharing_tag", "vip/1=backup", "--seed_fallback_interval", "1"});
+      return f;
+    };
+    auto f1 = flags(1, s_->p1, s_->p2);
+    f1.insert(f1.end(), {"--mi_http", "127.0.0.1:" + std::to_string(s_->http_port)});
+    s_->n1 = std::make_unique<NodeProcess>(s_->dir.path(), 1, f1);
+    s_->n2 = std::make_unique<NodeProcess>(s_->dir.path(), 2, flags(2, s_->p2, s_->p1));
+    s_->gw = std::make_unique<GatewayProcess>(s_->dir.path(), "unix:" + s_->n1->socket(),
+                                              std::vector<std::string>{"--heartbeat-ms", "300"});
+  }
+  static void TearDownTestSuite() {
+    delete s_;
+    s_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_TRUE(s_->gw->ready()) << s_->gw->log();
+    ASSERT_TRUE(peer_up()) << s_->gw->log() << s_->n1->log();
+  }
+  static bool peer_up() {
+    return wait_for([] {
+             auto j = body_of(s_->gw->client()->Get("/v1/clusters/1/nodes/2"));
+             return j.value("link_state", "") == "Up";
+           },
+                    10s)
+        .has_value();
+  }
+  static std::unique_ptr<httplib::Client> gw() {
+    auto c = s_->gw->client();
+    c->set_read_timeout(10, 0);
+    return c;
+  }
+
+  struct Shared {
+    TempDir dir;
+    uint16_t p1 = free_port(), p2 = free_port(), http_port = free_port();
+    std::unique_ptr<NodeProcess> n1, n2;
+    std::unique_ptr<GatewayProcess> gw;
+  };
+  static Shared* s_;
+};
+GatewayCluster::Shared* GatewayCluster::s_ = nullptr;
+
+TEST_F(GatewayCluster, Capabilities) {
+  auto c = gw();
+  auto j = body_of(c->Get("/v1/clusters/1/capabilities"));
+  ASSERT_EQ(j["cluster_id"], 1) << j.dump();
+  ASSERT_EQ(j["capabilities"].size(), 1u) << j.dump();
+  EXPECT_EQ(j["capabilities"][0]["name"], "cachedb-local-repl");
+  EXPECT_EQ(j["capabilities"][0]["enabled"], "yes");
+
+  const std::string path = "/v1/clusters/1/capabilities/cachedb-local-repl/status";
+  expect_status(put(*c, path, R"({"status":"disabled"})"), 200, "disable");
+  EXPECT_EQ(body_of(c->Get("/v1/clusters/1/capabilities"))["capabilities"][0]["enabled"], "no");
+  expect_status(put(*c, path, R"({"status":"enabled"})"), 200, "enable");
+  EXPECT_EQ(body_of(c->Get("/v1/clusters/1/capabilities"))["capabilities"][0]["enabled"], "yes");
+
+  auto res = put(*c, "/v1/clusters/1/capabilities/nope/status", R"({"status":"enabled"})");
+  expect_status(res, 404, "unknown capability");
+  EXPECT_EQ(body_of(res)["mi_message"], "Capability not found");
+  expect_status(put(*c, path, R"({"status":"off"})"), 400, "bad status");
+  expect_status(c->Get("/v1/clusters/5/capabilities"), 404, "unknown cluster");
+}
+
+TEST_F(GatewayCluster, SharingTags) {
+  auto c = gw();
+  auto j = body_of(c->Get("/v1/clusters/1/shtags"));
+  ASSERT_EQ(j["shtags"].size(), 1u) << j.dump();
+  EXPECT_EQ(j["shtags"][0]["name"], "vip");
+  expect_status(put(*c, "/v1/clusters/1/shtags/vip", R"({"state":"active"})"), 200, "activate");
+  EXPECT_EQ(body_of(c->Get("/v1/clusters/1/shtags"))["shtags"][0]["state"], "active");
+  // Node 2 was told, and holds the tag as backup.
+  GatewayProcess gw2(s_->dir.path(), "unix:" + s_->n2->socket(), {});
+  ASSERT_TRUE(gw2.ready()) << gw2.log();
+  EXPECT_EQ(body_of(gw2.client()->Get("/v1/clusters/1/shtags"))["shtags"][0]["state"], "backup");
+
+  expect_status(put(*c, "/v1/clusters/1/shtags/vip", R"({"state":"backup"})"), 400,
+                "backup cannot be set");
+  auto res = put(*c, "/v1/clusters/8/shtags/vip", R"({"state":"active"})");
+  expect_status(res, 404, "unknown cluster");
+  EXPECT_EQ(body_of(res)["mi_message"], "Cluster ID not found");
+  EXPECT_TRUE(body_of(c->Get("/v1/clusters/8/shtags"))["shtags"].empty());
+}
+
+TEST_F(GatewayCluster, RequestWithWaitGetsTheReply) {
+  Responder responder(s_->n2->socket());
+  ASSERT_TRUE(responder.ok());
+  auto c = gw();
+  auto res = post(*c, "/v1/clusters/1/nodes/2/messages?wait=5", R"({"msg":"ping"})");
+  expect_status(res, 200, "send with wait");
+  auto j = body_of(res);
+  EXPECT_EQ(j["reply"]["msg"], "re:ping") << j.dump();
+  EXPECT_EQ(j["reply"]["src_id"], 2);
+  EXPECT_FALSE(j["tag"].get<std::string>().empty());
+
+  // Without wait: sent, tag returned at once.
+  res = post(*c, "/v1/clusters/1/nodes/2/messages", R"({"msg":"hello"})");
+  expect_status(res, 200, "send");
+  EXPECT_FALSE(body_of(res)["tag"].get<std::string>().empty());
+
+  // No reply: 504 after the wait, naming the tag.
+  const auto started = std::chrono::steady_clock::now();
+  res = post(*c, "/v1/clusters/1/nodes/2/messages?wait=1", R"({"msg":"noreply please"})");
+  expect_status(res, 504, "no reply");
+  EXPECT_GE(std::chrono::steady_clock::now() - started, 900ms);
+  EXPECT_NE(body_of(res)["detail"].get<std::string>().find("no reply with tag"),
+            std::string::npos);
+}
+
+TEST_F(GatewayCluster, BroadcastCollectsReplies) {
+  Responder responder(s_->n2->socket());
+  ASSERT_TRUE(responder.ok());
+  auto c = gw();
+  auto res = post(*c, "/v1/clusters/1/messages?wait=5", R"({"msg":"all","include_self":false})");
+  expect_status(res, 200, "broadcast with wait");
+  auto j = body_of(res);
+  EXPECT_EQ(j["expected"], 1) << j.dump();
+  EXPECT_EQ(j["complete"], true) << j.dump();
+  ASSERT_EQ(j["replies"].size(), 1u) << j.dump();
+  EXPECT_EQ(j["replies"][0]["src_id"], 2);
+  EXPECT_EQ(j["replies"][0]["msg"], "re:all");
+
+  res = post(*c, "/v1/clusters/1/messages?wait=1", R"({"msg":"noreply"})");
+  expect_status(res, 200, "broadcast nobody answers");
+  EXPECT_EQ(body_of(res)["complete"], false);
+  expect_status(post(*c, "/v1/clusters/1/messages", R"({"msg":"x","include_self":"yes"})"), 400,
+                "include_self not a boolean");
+}
+
+TEST_F(GatewayCluster, MessageErrors) {
+  auto c = gw();
+  expect_status(post(*c, "/v1/clusters/1/nodes/9/messages", R"({"msg":"x"})"), 404,
+                "unknown node");
+  expect_status(post(*c, "/v1/clusters/7/nodes/2/messages", R"({"msg":"x"})"), 404,
+                "unknown cluster");
+  expect_status(post(*c, "/v1/clusters/1/nodes/2/messages", R"({"text":"x"})"), 400, "no msg");
+  expect_status(post(*c, "/v1/clusters/1/nodes/2/messages?wait=301", R"({"msg":"x"})"), 400,
+                "wait too long");
+  expect_status(post(*c, "/v1/clusters/1/nodes/2/messages?wait=soon", R"({"msg":"x"})"), 400,
+                "wait not a number");
+  expect_status(post(*c, "/v1/clusters/1/nodes/2/replies", R"({"msg":"x","tag":"1-2-3"})"), 200,
+                "a reply");
+  expect_status(post(*c, "/v1/clusters/1/nodes/2/replies", R"({"msg":"x","tag":""})"), 400,
+                "empty tag");
+  expect_status(post(*c, "/v1/clusters/1/nodes/2/replies", R"({"msg":"x"})"), 400, "no tag");
+}
+
+TEST_F(GatewayCluster, MiThroughTheCluster) {
+  auto c = gw();
+  // Stored on node 2 by an MI command sent through the cluster; the cache
+  // replicates it back to node 1.
+  auto res = post(*c, "/v1/clusters/1/nodes/2/mi",
+                  R"({"cmd":"cache_store","params":["local","via_mi","v1"]})");
+  expect_status(res, 200, "send_mi");
+  EXPECT_EQ(body_of(res)["sent"], true);
+  EXPECT_TRUE(wait_for([&] { return c->Get("/v1/kv/default/via_mi")->status == 200; }, 5s))
+      << "the key stored on node 2 never reached node 1";
+
+  res = post(*c, "/v1/clusters/1/mi", R"({"cmd":"cache_fetch","params":["local","via_mi"]})");
+  expect_status(res, 200, "broadcast_mi");
+  EXPECT_EQ(body_of(res)["local_result"]["value"], "v1") << res->body;
+
+  res = post(*c, "/v1/clusters/1/nodes/1/mi", R"({"cmd":"which"})");
+  expect_status(res, 400, "local node as destination");
+  EXPECT_EQ(body_of(res)["mi_message"], "Local node specified as destination");
+  expect_status(post(*c, "/v1/clusters/1/mi", R"({"cmd":"no_such_command"})"), 400,
+                "unknown command runs locally and fails");
+  expect_status(post(*c, "/v1/clusters/1/mi", R"({"cmd":5})"), 400, "cmd not a string");
+  expect_status(post(*c, "/v1/clusters/1/mi", R"({"cmd":"which","params":[{"a":1}]})"), 400,
+                "params item not a string or number");
+}
+
+TEST_F(GatewayCluster, KvStoreFetchListRemove) {
+  auto c = gw();
+  expect_status(put(*c, "/v1/kv/default/alpha", R"({"value":"1"})"), 200, "put");
+  expect_status(put(*c, "/v1/kv/default/alps", R"({"value":"2","expire":3600})"), 200, "put ttl");
+  auto j = body_of(c->Get("/v1/kv/default/alpha"));
+  EXPECT_EQ(j["value"], "1") << j.dump();
+  j = body_of(c->Get("/v1/kv/default?glob=alp*"));
+  ASSERT_EQ(j["keys"].size(), 2u) << j.dump();
+  EXPECT_TRUE(body_of(c->Get("/v1/kv/default?glob=zzz*"))["keys"].empty());
+  expect_status(c->Delete("/v1/kv/default/alpha"), 200, "delete");
+  expect_status(c->Get("/v1/kv/default/alpha"), 404, "deleted key");
+  expect_status(c->Delete("/v1/kv/default/never-there"), 200, "delete an absent key");
+
+  expect_status(c->Get("/v1/kv/nocoll/alpha"), 404, "unknown collection, get");
+  expect_status(put(*c, "/v1/kv/nocoll/alpha", R"({"value":"1"})"), 404, "unknown collection, put");
+  expect_status(c->Get("/v1/kv/nocoll"), 404, "unknown collection, list");
+  expect_status(put(*c, "/v1/kv/default/alpha", R"({"value":""})"), 400, "empty value");
+  expect_status(put(*c, "/v1/kv/default/alpha", R"({"value":"1","expire":-5})"), 400,
+                "negative expire");
+  expect_status(put(*c, "/v1/kv/default/alpha", R"({"value":7})"), 400, "value not a string");
+}
+
+TEST_F(GatewayCluster, CheckAddrAndReload) {
+  auto c = gw();
+  auto j = body_of(c->Get("/v1/clusters/1/check_addr?ip=127.0.0.1&type=bin"));
+  EXPECT_EQ(j["match"], true) << j.dump();
+  j = body_of(c->Get("/v1/clusters/1/check_addr?ip=10.9.9.9"));
+  EXPECT_EQ(j["match"], false) << j.dump();
+  EXPECT_EQ(j["type"], "sip");
+  expect_status(c->Get("/v1/clusters/1/check_addr?ip=1.2.3.4&type=rtp"), 400, "bad type");
+  expect_status(c->Get("/v1/clusters/1/check_addr"), 400, "no ip");
+  expect_status(c->Get("/v1/clusters/4/check_addr?ip=1.2.3.4"), 404, "unknown cluster");
+  // These nodes are provisioned in their config: nothing to reload.
+  auto res = post(*c, "/v1/reload", "");
+  expect_status(res, 409, "reload in db_mode 0");
+  EXPECT_EQ(body_of(res)["mi_message"], "Non-DB mode");
+}
+
+TEST_F(GatewayCluster, EventsStreamResumesAndReportsGaps) {
+  EventReader live(s_->gw->port(), {});
+  ASSERT_TRUE(live.saw(": connected", 3s)) << live.text();
+  ASSERT_TRUE(live.saw(": heartbeat", 3s)) << "no heartbeat with --heartbeat-ms 300";
+  auto c = gw();
+  expect_status(put(*c, "/v1/clusters/1/nodes/2/status", R"({"status":"disabled"})"), 200, "off");
+  ASSERT_TRUE(live.saw("event: E_CLUSTERER_NODE_STATE_CHANGED", 5s)) << live.text();
+  expect_status(put(*c, "/v1/clusters/1/nodes/2/status", R"({"status":"enabled"})"), 200, "on");
+  ASSERT_TRUE(live.saw(R"("new_state":1)", 10s)) << live.text();
+  const auto first = id_of(live.text(), "E_CLUSTERER_NODE_STATE_CHANGED");
+  ASSERT_TRUE(first);
+  EXPECT_NE(live.text().find(R"(data: {"cluster_id":1,"node_id":2,"new_state":0})"),
+            std::string::npos)
+      << live.text();
+
+  // Resuming just before the first event replays it, and only what followed.
+  EventReader resumed(s_->gw->port(), {{"Last-Event-ID", std::to_string(*first - 1)}});
+  ASSERT_TRUE(resumed.saw("id: " + std::to_string(*first) + "\n", 3s)) << resumed.text();
+  EXPECT_EQ(resumed.text().find("event: gap"), std::string::npos) << resumed.text();
+  // The query form, filtered to one event name.
+  EventReader query(s_->gw->port(), {},
+                    "/v1/events?events=E_CLUSTERER_RPL_RECEIVED&last_event_id=" +
+                        std::to_string(*first - 1));
+  ASSERT_TRUE(query.saw(": heartbeat", 3s));
+  EXPECT_EQ(query.text().find("E_CLUSTERER_NODE_STATE_CHANGED"), std::string::npos);
+  expect_status(gw()->Get("/v1/events", {{"Last-Event-ID", "abc"}}), 400, "bad Last-Event-ID");
+  ASSERT_TRUE(peer_up());
+}
+
+TEST_F(GatewayCluster, SmallEventBufferReportsAGap) {
+  GatewayProcess small(s_->dir.path(), "unix:" + s_->n1->socket(),
+                       {"--event-buffer", "1", "--heartbeat-ms", "300"});
+  ASSERT_TRUE(small.ready()) << small.log();
+  EventReader live(small.port(), {});
+  ASSERT_TRUE(live.saw(": connected", 3s));
+  auto c = small.client();
+  put(*c, "/v1/clusters/1/nodes/2/status", R"({"status":"disabled"})");
+  ASSERT_TRUE(live.saw(R"("new_state":0)", 5s)) << live.text();
+  put(*c, "/v1/clusters/1/nodes/2/status", R"({"status":"enabled"})");
+  ASSERT_TRUE(live.saw(R"("new_state":1)", 10s)) << live.text();
+  const auto first = id_of(live.text(), "E_CLUSTERER_NODE_STATE_CHANGED");
+  ASSERT_TRUE(first);
+  // Only the last event is kept: resuming before the first one is a gap.
+  EventReader resumed(small.port(), {{"Last-Event-ID", std::to_string(*first - 1)}});
+  ASSERT_TRUE(resumed.saw("event: gap", 3s)) << resumed.text();
+  ASSERT_TRUE(peer_up());
+}
+
+TEST_F(GatewayCluster, EventsNeedAnEventSource) {
+  const std::string http_node = "http://127.0.0.1:" + std::to_string(s_->http_port) + "/mi";
+  GatewayProcess http_only(s_->dir.path(), http_node, {});
+  ASSERT_TRUE(http_only.ready()) << http_only.log();
+  auto c = http_only.client();
+  expect_status(c->Get("/v1/events"), 503, "no event source");
+  expect_status(post(*c, "/v1/clusters/1/nodes/2/messages?wait=1", R"({"msg":"x"})"), 503,
+                "wait without events");
+  EXPECT_EQ(c->Get("/v1/clusters")->status, 200);
+
+  GatewayProcess with_events(s_->dir.path(), http_node, {"--events", "unix:" + s_->n1->socket()});
+  ASSERT_TRUE(with_events.ready()) << with_events.log();
+  EventReader live(with_events.port(), {});
+  EXPECT_TRUE(live.saw(": connected", 3s)) << live.text();
+}
+
+TEST_F(GatewayCluster, WrongMethodIs405WithAllow) {
+  auto res = gw()->Delete("/v1/statistics");
+  expect_status(res, 405, "DELETE on a GET route");
+  EXPECT_EQ(res->get_header_value("Allow"), "GET");
+  res = gw()->Post("/v1/kv/default/k", "{}", "application/json");
+  expect_status(res, 405, "POST on the kv key route");
+  EXPECT_EQ(res->get_header_value("Allow"), "GET, PUT, DELETE");
+}
+
+TEST_F(GatewayCluster, OpenapiListsEveryRoute) {
+  auto doc = body_of(gw()->Get("/openapi.json"));
+  const std::vector<std::pair<std::string, std::string>> routes = {
+      {"/v1/clusters/{cid}/nodes/{nid}", "delete"},
+      {"/v1/clusters/{cid}/capabilities", "get"},
+      {"/v1/clusters/{cid}/capabilities/{name}/status", "put"},
+      {"/v1/clusters/{cid}/shtags", "get"},
+      {"/v1/clusters/{cid}/shtags/{name}", "put"},
+      {"/v1/clusters/{cid}/nodes/{nid}/messages", "post"},
+      {"/v1/clusters/{cid}/messages", "post"},
+      {"/v1/clusters/{cid}/nodes/{nid}/replies", "post"},
+      {"/v1/clusters/{cid}/nodes/{nid}/mi", "post"},
+      {"/v1/clusters/{cid}/mi", "post"},
+      {"/v1/kv/{collection}/{key}", "get"},
+      {"/v1/kv/{collection}/{key}", "put"},
+      {"/v1/kv/{collection}/{key}", "delete"},
+      {"/v1/kv/{collection}", "get"},
+      {"/v1/reload", "post"},
+      {"/v1/clusters/{cid}/check_addr", "get"},
+      {"/v1/events", "get"}};
+  for (const auto& [path, method] : routes)
+    EXPECT_TRUE(doc["paths"][path].contains(method)) << method << " " << path;
+  EXPECT_TRUE(doc["paths"]["/v1/events"]["get"]["responses"]["200"]["content"].contains(
+      "text/event-stream"));
+}
+
+// Its own two nodes: node 2, once removed, disables itself in the cluster.
+TEST(GatewayRemove, DeleteNodeRemovesIt) {
+  TempDir dir;
+  uint16_t p1 = free_port(), p2 = free_port();
+  NodeProcess n1(dir.path(), 1, static_node_flags({1, "127.0.0.1", p1, {{2, p2}}, ""}));
+  NodeProcess n2(dir.path(), 2, static_node_flags({1, "127.0.0.1", p2, {{1, p1}}, ""}));
+  GatewayProcess gw(dir.path(), "unix:" + n1.socket(), {});
+  ASSERT_TRUE(gw.ready()) << gw.log();
+  ASSERT_TRUE(wait_for([&] { return n1.field(2, "link_state") == "Up"; }, 10s));
+  auto c = gw.client();
+  expect_status(c->Delete("/v1/clusters/1/nodes/9"), 404, "unknown node");
+  expect_status(c->Delete("/v1/clusters/3/nodes/2"), 404, "unknown cluster");
+  auto res = c->Delete("/v1/clusters/1/nodes/2");
+  expect_status(res, 200, "remove");
+  EXPECT_EQ(body_of(res)["removed"], true);
+  EXPECT_EQ(c->Get("/v1/clusters/1/nodes/2")->status, 404);
+}
+
+// ---- HTTPS and the config file
+
+TEST(GatewayServer, ServesHttpsWithTheGivenCertificate) {
+  TempDir dir;
+  const std::string cert = dir.path() + "/cert.pem", key = dir.path() + "/key.pem";
+  auto r = run({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", cert},
+               30s);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  GatewayProcess gw(dir.path(), "unix:" + dir.path() + "/none.sock",
+                    {"--tls-cert", cert, "--tls-key", key}, /*tls=*/true);
+  ASSERT_TRUE(gw.ready()) << gw.log();
+  httplib::SSLClient c("127.0.0.1", gw.port());
+  c.set_ca_cert_path(cert.c_str());
+  c.enable_server_certificate_verification(true);
+  auto res = c.Get("/livez");
+  ASSERT_TRUE(res) << httplib::to_string(res.error());
+  EXPECT_EQ(res->status, 200);
+  // Plain HTTP to the HTTPS port gets nothing useful.
+  httplib::Client plain("127.0.0.1", gw.port());
+  plain.set_read_timeout(2, 0);
+  auto bad = plain.Get("/livez");
+  EXPECT_TRUE(!bad || bad->status != 200);
+
+  // A key that is not a key stops the start.
+  const std::string junk = write_file(dir.path() + "/junk.pem", "not a key\n", 0600);
+  r = run(gateway_argv("unix:/x.sock", free_port(), {"--tls-cert", cert, "--tls-key", junk}), 5s);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE((r.out + r.err).find("--tls-key"), std::string::npos) << r.out << r.err;
+  r = run(gateway_argv("unix:/x.sock", free_port(), {"--tls-cert", cert}), 5s);
+  EXPECT_EQ(r.exit_code, 2) << "a certificate without its key";
+}
+
+TEST(GatewayServer, ReadsItsConfigFile) {
+  TempDir dir;
+  const uint16_t port = free_port();
+  const std::string conf =
+      write_file(dir.path() + "/gw.toml",
+                 "# cluster-gateway\nnode = \"unix:" + dir.path() +
+                     "/none.sock\"\nlisten = \"127.0.0.1:" + std::to_string(port) +
+                     "\"\nmi-timeout-ms = 700\n",
+                 0600);
+  Process p({LC_GATEWAY_BIN, "--config", conf}, dir.path() + "/conf.log");
+  httplib::Client c("127.0.0.1", port);
+  EXPECT_TRUE(wait_for([&] {
+                auto res = c.Get("/livez");
+                return res && res->status == 200;
+              },
+                       3s))
+      << "the gateway did not listen where its config file says";
+  EXPECT_EQ(p.terminate(3s), 0);
+
+  const std::string bad = write_file(dir.path() + "/bad.toml",
+                                     "node = \"unix:/x.sock\"\nlisen = \"127.0.0.1:1\"\n", 0600);
+  auto r = run({LC_GATEWAY_BIN, "--config", bad}, 5s);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE((r.out + r.err).find("lisen"), std::string::npos) << r.out << r.err;
+}
+
+}  // namespace
+}  // namespace lc::itest
