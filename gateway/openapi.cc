@@ -37,7 +37,7 @@ Json responses(const Route& r) {
   Json problem{{"$ref", "#/components/responses/Problem"}};
   Json out;
   out["200"] = Json{{"description", "success"},
-                    {"content", {{"application/json", {{"schema", Json::object()}}}}}};
+                    {"content", {{r.response_type, {{"schema", Json::object()}}}}}};
   if (r.access != Access::kPublic) out["401"] = problem;
   out["default"] = problem;
   return out;
