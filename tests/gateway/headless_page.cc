@@ -6,8 +6,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <vector>
-
 namespace lc::itest {
 
 using Json = nlohmann::json;
@@ -36,6 +34,11 @@ namespace {
 
 }  // namespace
 
+std::vector<std::string> headless_argv(const std::string& chromium, const std::string& profile) {
+  return {chromium,        "--headless",     "--no-sandbox",
+          "--disable-gpu", "--no-first-run", "--user-data-dir=" + profile};
+}
+
 HeadlessPage::HeadlessPage(const std::string& chromium, const std::string& dir,
                            const std::string& url) {
   int commands[2], answers[2];
@@ -45,10 +48,8 @@ HeadlessPage::HeadlessPage(const std::string& chromium, const std::string& dir,
     ::close(commands[1]);
     return;
   }
-  const std::vector<std::string> argv = {chromium,           "--headless",
-                                         "--no-sandbox",     "--disable-gpu",
-                                         "--no-first-run",   "--user-data-dir=" + dir + "/live-profile",
-                                         "--remote-debugging-pipe", "about:blank"};
+  std::vector<std::string> argv = headless_argv(chromium, dir + "/live-profile");
+  argv.insert(argv.end(), {"--remote-debugging-pipe", "about:blank"});
   pid_ = ::fork();
   if (pid_ == 0) exec_browser(commands[0], answers[1], dir + "/chromium.log", argv);
   ::close(commands[0]);
@@ -74,8 +75,8 @@ HeadlessPage::~HeadlessPage() {
 }
 
 Json HeadlessPage::evaluate(const std::string& expression, std::chrono::milliseconds limit) {
-  Json r = call("Runtime.evaluate", {{"expression", expression}, {"returnByValue", true}}, true,
-                limit);
+  Json r =
+      call("Runtime.evaluate", {{"expression", expression}, {"returnByValue", true}}, true, limit);
   if (r.is_null() || r.contains("exceptionDetails")) return Json();
   return r["result"].value("value", Json());
 }

@@ -10,8 +10,13 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace lc::itest {
+
+// chromium's flags for a headless run in its own profile directory, shared
+// by the --dump-dom / --screenshot runs and HeadlessPage.
+std::vector<std::string> headless_argv(const std::string& chromium, const std::string& profile);
 
 class HeadlessPage {
  public:

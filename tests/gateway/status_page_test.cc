@@ -39,9 +39,8 @@ struct PagePair {
 // stream it opens does not hold the dump back (tested by this very test).
 RunResult browse(const std::string& profile, const std::string& url,
                  std::vector<std::string> extra) {
-  std::vector<std::string> argv = {kChromium,        "--headless",     "--no-sandbox",
-                                   "--disable-gpu",  "--no-first-run", "--user-data-dir=" + profile,
-                                   "--virtual-time-budget=5000"};
+  std::vector<std::string> argv = headless_argv(kChromium, profile);
+  argv.push_back("--virtual-time-budget=5000");
   argv.insert(argv.end(), extra.begin(), extra.end());
   argv.push_back(url);
   return run(argv, 60s);
@@ -81,11 +80,13 @@ class GatewayStatusPage : public ::testing::Test {
     }
   }
   bool peer_link(GatewayProcess& gw, const std::string& link) {
-    return wait_for([&] {
-             auto res = gw.client()->Get("/v1/clusters/1/nodes/2");
-             return res && res->body.find("\"link_state\":\"" + link + "\"") != std::string::npos;
-           },
-                    15s)
+    return wait_for(
+               [&] {
+                 auto res = gw.client()->Get("/v1/clusters/1/nodes/2");
+                 return res &&
+                        res->body.find("\"link_state\":\"" + link + "\"") != std::string::npos;
+               },
+               15s)
         .has_value();
   }
 };
@@ -125,8 +126,8 @@ TEST_F(GatewayStatusPage, ShowsPeerUpThenDown) {
   EXPECT_NE(dom.find(">live<"), std::string::npos) << "event stream not shown live: " << dom;
 
   const std::string shot = nodes.dir.path() + "/status-page.png";
-  auto r = browse(profile, gw.url(), {"--screenshot=" + shot, "--window-size=1280,900",
-                                      "--hide-scrollbars"});
+  auto r = browse(profile, gw.url(),
+                  {"--screenshot=" + shot, "--window-size=1280,900", "--hide-scrollbars"});
   ASSERT_TRUE(std::filesystem::exists(shot)) << r.err;
   std::filesystem::copy_file(shot, LC_STATUS_PAGE_SHOT,
                              std::filesystem::copy_options::overwrite_existing);
