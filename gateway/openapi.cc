@@ -38,7 +38,8 @@ Json responses(const Route& r) {
   Json out;
   Json schema = r.response_schema.is_null() ? Json::object() : r.response_schema;
   if (r.event_stream) schema = Json{{"type", "string"}};
-  out["200"] = Json{{"description", "success"}, {"content", {{r.response_type, {{"schema", schema}}}}}};
+  out["200"] =
+      Json{{"description", "success"}, {"content", {{r.response_type, {{"schema", schema}}}}}};
   if (r.access != Access::kPublic) out["401"] = problem;
   out["default"] = problem;
   return out;

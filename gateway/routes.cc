@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "messages.h"
+#include "status_page.h"
 
 namespace lc::gateway {
 namespace {
@@ -542,6 +543,7 @@ std::vector<Route> make_routes() {
                              }));
   routes.push_back(local_get("/openapi.json", "This API as an OpenAPI 3.1 document",
                              [](const RouteInput&, Services& s) -> Reply { return s.openapi; }));
+  routes.push_back(status_page_route());
   return routes;
 }
 

@@ -10,6 +10,7 @@
 #include "openapi.h"
 #include "routes.h"
 #include "sse.h"
+#include "status_page.h"
 
 namespace lc::gateway {
 namespace {
@@ -111,7 +112,11 @@ struct Server::Impl {
     Reply reply = run_route(route, in, services);
     if (auto* p = std::get_if<Problem>(&reply)) return send_problem(res, *p, req.path);
     res.status = 200;
-    if (auto* t = std::get_if<Text>(&reply)) return res.set_content(t->body, t->content_type);
+    if (auto* t = std::get_if<Text>(&reply)) {
+      if (t->content_type.starts_with("text/html"))
+        res.set_header("Content-Security-Policy", kStatusPageCsp);
+      return res.set_content(t->body, t->content_type);
+    }
     res.set_content(std::get<Json>(reply).dump(), "application/json");
   }
 

@@ -24,6 +24,7 @@ class GatewayProcess {
   uint16_t port() const { return port_; }
   std::string log() const;
   Process& proc() { return *proc_; }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
 
   // A fresh client (2 s timeouts); `token` set → Authorization: Bearer.
   std::unique_ptr<httplib::Client> client(const std::string& token = "") const;

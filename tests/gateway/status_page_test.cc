@@ -1,0 +1,150 @@
+// The status page (GET /) rendered by a real headless Chromium against a
+// gateway in front of real clusterd nodes: the DOM the page's script builds
+// must show the peers' link states, before and after a peer stops, and a
+// screenshot is left for a human (build/status-page.png). Every wait is
+// bounded: --dump-dom and --screenshot runs are under run()'s limit, the
+// page held open answers within HeadlessPage's limits.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+
+#include "gateway_process.h"
+#include "headless_page.h"
+#include "node_process.h"
+#include "polling.h"
+
+namespace lc::itest {
+namespace {
+
+using namespace std::chrono_literals;
+using lc::test::free_port;
+using lc::test::wait_for;
+
+constexpr const char* kChromium = "/usr/bin/chromium";
+
+// Nodes 1 and 2 of cluster 1; the gateway talks to node 1's unix socket,
+// which also gives it node 1's events.
+struct PagePair {
+  TempDir dir;
+  uint16_t p1 = free_port(), p2 = free_port();
+  NodeProcess n1{dir.path(), 1, static_node_flags({1, "127.0.0.1", p1, {{2, p2}}, ""})};
+  NodeProcess n2{dir.path(), 2, static_node_flags({1, "127.0.0.1", p2, {{1, p1}}, ""})};
+};
+
+// The page loaded by headless Chromium with `extra` flags. The virtual
+// time budget lets the page's first fetches finish and render; the event
+// stream it opens does not hold the dump back (tested by this very test).
+RunResult browse(const std::string& profile, const std::string& url,
+                 std::vector<std::string> extra) {
+  std::vector<std::string> argv = headless_argv(kChromium, profile);
+  argv.push_back("--virtual-time-budget=5000");
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  argv.push_back(url);
+  return run(argv, 60s);
+}
+
+std::string dump_dom(const std::string& profile, const std::string& url) {
+  return browse(profile, url, {"--dump-dom"}).out;
+}
+
+// The node table's row of `node` in the rendered DOM says `link`.
+// The link state the page's node table shows for `node` right now.
+std::string link_in_page(HeadlessPage& page, int node) {
+  auto v = page.evaluate("document.querySelector('tr[data-node-id=\"" + std::to_string(node) +
+                         "\"]')?.dataset.link ?? ''");
+  return v.is_string() ? v.get<std::string>() : "";
+}
+
+bool row_shows(const std::string& dom, int node, const std::string& link) {
+  return dom.find("<tr data-node-id=\"" + std::to_string(node) + "\" data-link=\"" + link +
+                  "\">") != std::string::npos;
+}
+
+// Not installed: a CI run fails (the setup script installs it), a local
+// run may skip.
+bool chromium_missing() { return ::access(kChromium, X_OK) != 0; }
+bool on_ci() {
+  const char* ci = std::getenv("CI");
+  return ci && std::string(ci) == "true";
+}
+
+class GatewayStatusPage : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (chromium_missing()) {
+      if (on_ci()) FAIL() << kChromium << " is missing: run scripts/setup";
+      GTEST_SKIP() << kChromium << " is missing (scripts/setup installs it)";
+    }
+  }
+  bool peer_link(GatewayProcess& gw, const std::string& link) {
+    return wait_for(
+               [&] {
+                 auto res = gw.client()->Get("/v1/clusters/1/nodes/2");
+                 return res &&
+                        res->body.find("\"link_state\":\"" + link + "\"") != std::string::npos;
+               },
+               15s)
+        .has_value();
+  }
+};
+
+TEST_F(GatewayStatusPage, PublicPageAsksForTheReadToken) {
+  PagePair nodes;
+  const std::string read = write_file(nodes.dir.path() + "/read.token", "r3ad\n", 0600);
+  GatewayProcess gw(nodes.dir.path(), "unix:" + nodes.n1.socket(), {"--read-token-file", read});
+  ASSERT_TRUE(gw.ready()) << gw.log();
+  auto res = gw.client()->Get("/");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(res->get_header_value("Content-Security-Policy").find("default-src 'none'"),
+            std::string::npos);
+  EXPECT_NE(res->body.find("<title>cluster-gateway status</title>"), std::string::npos);
+  EXPECT_EQ(gw.client()->Get("/v1/clusters")->status, 401);
+  // Without the token the page asks for it instead of showing data.
+  const std::string dom = dump_dom(nodes.dir.path() + "/profile", gw.url());
+  EXPECT_NE(dom.find("<form id=\"token-form\">"), std::string::npos) << dom;
+  EXPECT_NE(dom.find("needs token"), std::string::npos) << dom;
+}
+
+TEST_F(GatewayStatusPage, ShowsPeerUpThenDown) {
+  PagePair nodes;
+  GatewayProcess gw(nodes.dir.path(), "unix:" + nodes.n1.socket(), {});
+  ASSERT_TRUE(gw.ready()) << gw.log();
+  ASSERT_TRUE(peer_link(gw, "Up")) << gw.log();
+  const std::string profile = nodes.dir.path() + "/profile";
+
+  const std::string dom = dump_dom(profile, gw.url());
+  ASSERT_FALSE(dom.empty()) << "chromium printed no DOM";
+  EXPECT_NE(dom.find("data-cluster-id=\"1\""), std::string::npos) << dom;
+  EXPECT_NE(dom.find("Cluster 1"), std::string::npos) << dom;
+  EXPECT_TRUE(row_shows(dom, 1, "local")) << dom;
+  EXPECT_TRUE(row_shows(dom, 2, "Up")) << dom;
+  EXPECT_NE(dom.find(">live<"), std::string::npos) << "event stream not shown live: " << dom;
+
+  const std::string shot = nodes.dir.path() + "/status-page.png";
+  auto r = browse(profile, gw.url(),
+                  {"--screenshot=" + shot, "--window-size=1280,900", "--hide-scrollbars"});
+  ASSERT_TRUE(std::filesystem::exists(shot)) << r.err;
+  std::filesystem::copy_file(shot, LC_STATUS_PAGE_SHOT,
+                             std::filesystem::copy_options::overwrite_existing);
+
+  // The same page held open: it must turn node 2 Down by itself, from the
+  // event stream, with no reload.
+  HeadlessPage live(kChromium, nodes.dir.path(), gw.url());
+  ASSERT_TRUE(live.ok()) << "chromium did not open the page (see chromium.log in the test dir)";
+  ASSERT_TRUE(wait_for([&] { return link_in_page(live, 2) == "Up"; }, 15s));
+  nodes.n2.proc().terminate();
+  EXPECT_TRUE(wait_for([&] { return link_in_page(live, 2) == "Down"; }, 20s))
+      << "still " << link_in_page(live, 2) << "; gateway says "
+      << gw.client()->Get("/v1/clusters/1/nodes/2")->body;
+  const std::string log = live.evaluate("document.getElementById('event-rows').innerText").dump();
+  EXPECT_NE(log.find("cluster 1: node 2 is down"), std::string::npos) << log;
+  EXPECT_EQ(live.evaluate("document.getElementById('stream-state').textContent"), "live");
+}
+
+}  // namespace
+}  // namespace lc::itest
