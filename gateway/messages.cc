@@ -1,6 +1,7 @@
 #include "messages.h"
 
 #include "event_hub.h"
+#include "schemas.h"
 
 namespace lc::gateway {
 namespace {
@@ -218,7 +219,8 @@ Reply broadcast_mi(const RouteInput& in, Services& s) {
 }
 
 Route post(std::string path, std::string summary, std::string command, std::vector<Param> params,
-           const char* body_schema, std::function<Reply(const RouteInput&, Services&)> answer) {
+           const char* body_schema, const char* response_schema,
+           std::function<Reply(const RouteInput&, Services&)> answer) {
   Route r;
   r.method = Method::kPost;
   r.path = std::move(path);
@@ -227,6 +229,7 @@ Route post(std::string path, std::string summary, std::string command, std::vect
   r.access = Access::kWrite;
   r.params = std::move(params);
   r.body_schema = Json::parse(body_schema);
+  r.response_schema = Json::parse(response_schema);
   r.answer = std::move(answer);
   return r;
 }
@@ -248,20 +251,20 @@ std::vector<Route> message_routes() {
   r.push_back(post("/v1/clusters/{cid}/nodes/{nid}/messages",
                    "Send a request to a node; ?wait=SECONDS returns its reply (504 if none)",
                    "cluster_send_req", {cluster_id_param(), node_id_param(), wait_param()},
-                   kMsgBody, send_request));
+                   kMsgBody, schemas::kSent, send_request));
   r.push_back(post("/v1/clusters/{cid}/messages",
                    "Broadcast a request to the cluster; ?wait=SECONDS collects the replies",
                    "cluster_broadcast_req", {cluster_id_param(), wait_param()}, kBroadcastBody,
-                   broadcast_request));
+                   schemas::kBroadcast, broadcast_request));
   r.push_back(post("/v1/clusters/{cid}/nodes/{nid}/replies",
                    "Send a reply (with the request's tag) to a node", "cluster_send_rpl",
-                   {cluster_id_param(), node_id_param()}, kReplyBody, send_reply));
+                   {cluster_id_param(), node_id_param()}, kReplyBody, schemas::kSent, send_reply));
   r.push_back(post("/v1/clusters/{cid}/nodes/{nid}/mi",
                    "Run an MI command on another node (its output stays there)",
-                   "cluster_send_mi", {cluster_id_param(), node_id_param()}, kMiBody, send_mi));
+                   "cluster_send_mi", {cluster_id_param(), node_id_param()}, kMiBody, schemas::kMiSent, send_mi));
   r.push_back(post("/v1/clusters/{cid}/mi",
                    "Run an MI command on every node; returns the local run's result",
-                   "cluster_broadcast_mi", {cluster_id_param()}, kMiBody, broadcast_mi));
+                   "cluster_broadcast_mi", {cluster_id_param()}, kMiBody, schemas::kMiBroadcast, broadcast_mi));
   return r;
 }
 

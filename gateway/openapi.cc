@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "schemas.h"
+
 namespace lc::gateway {
 namespace {
 
@@ -71,6 +73,10 @@ Json components() {
       "mi_message":{"type":"string"},"mi_data":{"type":"string"}}})");
   Json c;
   c["schemas"]["Problem"] = problem_schema;
+  c["schemas"]["Node"] = Json::parse(schemas::kNode);
+  c["schemas"]["Cluster"] = Json::parse(schemas::kCluster);
+  c["schemas"]["StatusEntry"] = Json::parse(schemas::kStatusEntry);
+  c["schemas"]["Reply"] = Json::parse(schemas::kReply);
   c["responses"]["Problem"] = Json{
       {"description", "an error"},
       {"content", {{"application/problem+json",

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "messages.h"
+#include "schemas.h"
 #include "status_page.h"
 
 namespace lc::gateway {
@@ -450,6 +451,11 @@ Route events_route() {
   return r;
 }
 
+Route with_schema(Route r, const char* response_schema) {
+  r.response_schema = Json::parse(response_schema);
+  return r;
+}
+
 }  // namespace
 
 Param cluster_id_param() {
@@ -493,54 +499,54 @@ Json lower_keys(const Json& j) {
 
 std::vector<Route> make_routes() {
   std::vector<Route> routes;
-  routes.push_back(mi_get("/v1/clusters", "The clusters of the node with their other nodes",
-                          "clusterer_list", {}, list_clusters));
-  routes.push_back(mi_get("/v1/clusters/{cid}/nodes",
+  routes.push_back(with_schema(mi_get("/v1/clusters", "The clusters of the node with their other nodes",
+                          "clusterer_list", {}, list_clusters), schemas::kClusters));
+  routes.push_back(with_schema(mi_get("/v1/clusters/{cid}/nodes",
                           "The other nodes of a cluster, with link state and next hop",
-                          "clusterer_list", {cluster_id_param()}, list_nodes));
-  routes.push_back(mi_get("/v1/clusters/{cid}/nodes/{nid}", "One other node of a cluster",
-                          "clusterer_list", {cluster_id_param(), node_id_param()}, one_node));
-  routes.push_back(set_node_status_route());
-  routes.push_back(remove_node_route());
-  routes.push_back(mi_get("/v1/clusters/{cid}/topology",
+                          "clusterer_list", {cluster_id_param()}, list_nodes), schemas::kCluster));
+  routes.push_back(with_schema(mi_get("/v1/clusters/{cid}/nodes/{nid}", "One other node of a cluster",
+                          "clusterer_list", {cluster_id_param(), node_id_param()}, one_node), schemas::kNode));
+  routes.push_back(with_schema(set_node_status_route(), schemas::kNodeStatus));
+  routes.push_back(with_schema(remove_node_route(), schemas::kRemoved));
+  routes.push_back(with_schema(mi_get("/v1/clusters/{cid}/topology",
                           "The cluster's topology as the node knows it (local node first)",
-                          "clusterer_list_topology", {cluster_id_param()}, topology));
-  routes.push_back(mi_get("/v1/status", "Status of every identifier of the clusterer group",
+                          "clusterer_list_topology", {cluster_id_param()}, topology), schemas::kTopology));
+  routes.push_back(with_schema(mi_get("/v1/status", "Status of every identifier of the clusterer group",
                           "sr_list_status", {}, status_list, [](const RouteInput&) -> Reply {
                             return Json{{"group", kStatusGroup}};
-                          }));
-  routes.push_back(mi_get("/v1/status/{identifier}", "Status of one identifier",
+                          }), schemas::kStatusList));
+  routes.push_back(with_schema(mi_get("/v1/status/{identifier}", "Status of one identifier",
                           "sr_get_status", {identifier_param()}, status_one,
-                          [](const RouteInput& in) -> Reply { return status_params(in); }));
-  routes.push_back(mi_get(
+                          [](const RouteInput& in) -> Reply { return status_params(in); }), schemas::kStatusOne));
+  routes.push_back(with_schema(mi_get(
       "/v1/reports/{identifier}", "Reports of one identifier, oldest first", "sr_list_reports",
       {identifier_param(),
        {"since", Param::In::kQuery, Param::Type::kInteger, false,
         "UNIX time in seconds: only the reports stamped at or after it"}},
-      reports, [](const RouteInput& in) -> Reply { return status_params(in); }));
-  routes.push_back(mi_get("/v1/statistics", "Every statistic of the node", "get_statistics", {},
+      reports, [](const RouteInput& in) -> Reply { return status_params(in); }), schemas::kReports));
+  routes.push_back(with_schema(mi_get("/v1/statistics", "Every statistic of the node", "get_statistics", {},
                           [](const RouteInput&, const Json& result) -> Reply {
                             return Json{{"statistics", result}};
                           },
                           [](const RouteInput&) -> Reply {
                             return Json{{"statistics", Json::array({"all"})}};
-                          }));
-  routes.push_back(list_caps_route());
-  routes.push_back(set_cap_status_route());
-  routes.push_back(list_shtags_route());
-  routes.push_back(set_shtag_route());
+                          }), schemas::kStatistics));
+  routes.push_back(with_schema(list_caps_route(), schemas::kCapabilities));
+  routes.push_back(with_schema(set_cap_status_route(), schemas::kCapStatus));
+  routes.push_back(with_schema(list_shtags_route(), schemas::kShtags));
+  routes.push_back(with_schema(set_shtag_route(), schemas::kShtagActive));
   for (auto& r : message_routes()) routes.push_back(std::move(r));
-  routes.push_back(kv_list_route());
-  routes.push_back(kv_get_route());
-  routes.push_back(kv_put_route());
-  routes.push_back(kv_delete_route());
-  routes.push_back(reload_route());
-  routes.push_back(check_addr_route());
+  routes.push_back(with_schema(kv_list_route(), schemas::kKvList));
+  routes.push_back(with_schema(kv_get_route(), schemas::kKvEntry));
+  routes.push_back(with_schema(kv_put_route(), schemas::kKvEntry));
+  routes.push_back(with_schema(kv_delete_route(), schemas::kKvRemoved));
+  routes.push_back(with_schema(reload_route(), schemas::kReloaded));
+  routes.push_back(with_schema(check_addr_route(), schemas::kCheckAddr));
   routes.push_back(events_route());
-  routes.push_back(local_get("/livez", "The gateway process is up (does not ask the node)",
+  routes.push_back(with_schema(local_get("/livez", "The gateway process is up (does not ask the node)",
                              [](const RouteInput&, Services&) -> Reply {
                                return Json{{"status", "ok"}};
-                             }));
+                             }), schemas::kLivez));
   routes.push_back(local_get("/openapi.json", "This API as an OpenAPI 3.1 document",
                              [](const RouteInput&, Services& s) -> Reply { return s.openapi; }));
   routes.push_back(status_page_route());
