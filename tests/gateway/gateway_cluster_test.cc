@@ -433,6 +433,23 @@ TEST_F(GatewayCluster, SmallEventBufferReportsAGap) {
   ASSERT_TRUE(peer_up());
 }
 
+TEST_F(GatewayCluster, SigtermEndsOpenStreams) {
+  GatewayProcess gw2(s_->dir.path(), "unix:" + s_->n1->socket(), {});
+  ASSERT_TRUE(gw2.ready()) << gw2.log();
+  EventReader a(gw2.port(), {}), b(gw2.port(), {});
+  ASSERT_TRUE(a.saw(": connected", 3s) && b.saw(": connected", 3s));
+  EXPECT_EQ(gw2.proc().terminate(3s), 0) << gw2.log();
+}
+
+TEST_F(GatewayCluster, EventStreamsAreBounded) {
+  GatewayProcess gw2(s_->dir.path(), "unix:" + s_->n1->socket(), {"--max-event-streams", "1", "--heartbeat-ms", "200"});
+  ASSERT_TRUE(gw2.ready()) << gw2.log();
+  EventReader a(gw2.port(), {});
+  ASSERT_TRUE(a.saw(": connected", 3s));
+  expect_status(gw2.client()->Get("/v1/events"), 503, "second stream over the limit");
+  EXPECT_EQ(gw2.client()->Get("/v1/clusters")->status, 200) << "other routes keep working";
+}
+
 TEST_F(GatewayCluster, EventsNeedAnEventSource) {
   const std::string http_node = "http://127.0.0.1:" + std::to_string(s_->http_port) + "/mi";
   GatewayProcess http_only(s_->dir.path(), http_node, {});
@@ -443,7 +460,8 @@ TEST_F(GatewayCluster, EventsNeedAnEventSource) {
                 "wait without events");
   EXPECT_EQ(c->Get("/v1/clusters")->status, 200);
 
-  GatewayProcess with_events(s_->dir.path(), http_node, {"--events", "unix:" + s_->n1->socket()});
+  GatewayProcess with_events(s_->dir.path(), http_node,
+                             {"--events", "unix:" + s_->n1->socket(), "--heartbeat-ms", "200"});
   ASSERT_TRUE(with_events.ready()) << with_events.log();
   EventReader live(with_events.port(), {});
   EXPECT_TRUE(live.saw(": connected", 3s)) << live.text();
