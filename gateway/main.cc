@@ -4,6 +4,7 @@
 //
 // Exit status: 0 stopped by SIGTERM/SIGINT, 2 bad flags or a refused token
 // file or an address it cannot listen on.
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -11,6 +12,7 @@
 #include <thread>
 
 #include "config_file.h"
+#include "node/log_format.h"
 #include "server.h"
 
 namespace {
@@ -23,6 +25,7 @@ struct Options {
   std::string token_file;
   std::string read_token_file;
   std::string log_level = "info";
+  std::string log_format = "text";
   int mi_timeout_ms = 5000;
   std::size_t max_body_bytes = 64 * 1024;
   std::string tls_cert;
@@ -80,6 +83,9 @@ void add_options(CLI::App& app, Options& o) {
                  "file with the bearer token reads need (the write token works too)");
   app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error, critical or off")
       ->capture_default_str();
+  app.add_option("--log-format", o.log_format, "text, or json (one object per line)")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
   app.add_option("--mi-timeout-ms", o.mi_timeout_ms, "how long one MI call may take")
       ->check(CLI::Range(1, 600000))
       ->capture_default_str();
@@ -124,6 +130,7 @@ std::optional<std::string> settings_of(const Options& o, lc::gateway::ServerSett
   if (level == spdlog::level::off && o.log_level != "off")
     return "--log-level: unknown level '" + o.log_level + "'";
   spdlog::set_level(level);
+  lc::logging::use_log_format(*lc::logging::parse_log_format(o.log_format));
   if (auto err = parse_listen(o.listen, &s->host, &s->port)) return err;
   if (auto err = load_tokens(o, &s->tokens)) return err;
   if (auto err = events_socket(o, &s->events_socket)) return err;
@@ -141,6 +148,7 @@ std::optional<std::string> settings_of(const Options& o, lc::gateway::ServerSett
 }  // namespace
 
 int main(int argc, char** argv) {
+  spdlog::set_default_logger(spdlog::stderr_color_mt("cluster-gateway"));
   CLI::App app{"cluster-gateway: REST API in front of one clusterd or OpenSIPS node's MI"};
   app.set_version_flag("--version", LC_VERSION);
   Options o;

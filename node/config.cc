@@ -174,6 +174,9 @@ std::optional<ConfigError> read_management(const Settings& s, NodeConfig& cfg) {
     return key_error("log_level", s.scalar("log_level"),
                      "expected trace, debug, info, warn, error, critical or off");
   cfg.log_level = *level;
+  auto format = logging::parse_log_format(detail::trim(s.scalar("log_format")));
+  if (!format) return key_error("log_format", s.scalar("log_format"), "expected text or json");
+  cfg.log_format = *format;
   cfg.pid_file = s.scalar("pid_file");
   return std::nullopt;
 }
@@ -291,6 +294,7 @@ void put_scalars(const NodeConfig& cfg, Settings& s) {
   s.scalars["mi_socket"] = cfg.mi_socket;
   s.scalars["mi_http"] = cfg.mi_http ? detail::format_endpoint(*cfg.mi_http) : "";
   s.scalars["log_level"] = std::string(detail::log_level_name(cfg.log_level));
+  s.scalars["log_format"] = std::string(logging::log_format_name(cfg.log_format));
   s.scalars["pid_file"] = cfg.pid_file;
   s.scalars["db_mode"] = num(cfg.core.db_mode);
   s.scalars["db_url"] = cfg.db.url;

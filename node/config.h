@@ -21,6 +21,7 @@
 #include "libcluster/expected.h"
 #include "libcluster/kv/settings.h"
 #include "libcluster/store/store.h"
+#include "node/log_format.h"
 
 namespace lc::node {
 
@@ -77,6 +78,7 @@ struct NodeConfig {
   std::string mi_socket;            // empty: no MI unix socket
   std::optional<Endpoint> mi_http;  // none: no MI over HTTP
   spdlog::level::level_enum log_level = spdlog::level::info;
+  logging::LogFormat log_format = logging::LogFormat::kText;
   std::string pid_file;  // empty: no pid file
   bool dispatch_jobs = true;
   // OpenSIPS's core tcp_max_msg_time: a connection whose partial packet is

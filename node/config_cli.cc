@@ -35,6 +35,8 @@ constexpr std::array kKeys = {
             "Unix socket of the MI (JSON-RPC); empty: none"},
     KeySpec{"mi_http", kText, "", kNode, "IP:PORT of the MI over HTTP; empty: none"},
     KeySpec{"log_level", kText, "info", kNode, "trace, debug, info, warn, error, critical or off"},
+    KeySpec{"log_format", kText, "text", kNode,
+            "text (for people) or json (one object per line, for log shippers)"},
     KeySpec{"pid_file", kText, "", kNode, "Write the process id to this file; empty: none"},
     KeySpec{"db_mode", kInt, "1", kProvisioning,
             "0: nodes from my_node_info/neighbor_node_info and discovery; 1: from the database"},

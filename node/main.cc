@@ -266,7 +266,7 @@ int run_node(const NodeConfig& cfg) {
 int main(int argc, char** argv) {
   auto logger = spdlog::stderr_color_mt("clusterd");
   spdlog::set_default_logger(logger);
-  spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+  lc::logging::use_log_format(lc::logging::LogFormat::kText);
 
   auto cl = lc::node::parse_command_line(argc, argv);
   if (!cl) {
@@ -289,6 +289,7 @@ int main(int argc, char** argv) {
       break;
   }
   spdlog::set_level(cl->config.log_level);
+  lc::logging::use_log_format(cl->config.log_format);
   lc::node::log_messages(cl->config);
   return run_node(cl->config);
 }

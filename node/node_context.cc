@@ -1,6 +1,7 @@
 #include "node_context.h"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include "libcluster/mi/tag.h"
 
@@ -27,6 +28,35 @@ void NodeContext::store_node_state(int32_t cluster_id, int32_t node_id, bool ena
 std::string NodeContext::new_tag(int32_t cluster_id) {
   return mi::make_tag(cluster_id, rt_.engine().my_id(), [this] { return rng_(); });
 }
+
+// OpenSIPS's scale ↔ spdlog's. Notice (2) has no spdlog level: it logs as
+// info, and is remembered so log_level reads back what was set.
+int NodeContext::log_level() {
+  if (opensips_level_) return *opensips_level_;
+  switch (spdlog::get_level()) {
+    case spdlog::level::trace:
+    case spdlog::level::debug: return 4;
+    case spdlog::level::info: return 3;
+    case spdlog::level::warn: return 1;
+    case spdlog::level::err: return -1;
+    case spdlog::level::critical: return -2;
+    default: return -3;  // off: only alerts would pass, and we have none
+  }
+}
+
+void NodeContext::set_log_level(int level) {
+  spdlog::level::level_enum l = level >= 4   ? spdlog::level::debug
+                                : level >= 2 ? spdlog::level::info
+                                : level >= 1 ? spdlog::level::warn
+                                : level >= -1 ? spdlog::level::err
+                                              : spdlog::level::critical;
+  spdlog::set_level(l);
+  opensips_level_ = level;
+  // At warn so that the change shows in all but the quietest levels.
+  spdlog::warn("log level set to {} ({}) by MI", level, spdlog::level::to_string_view(l));
+}
+
+int64_t NodeContext::process_id() { return static_cast<int64_t>(::getpid()); }
 
 void NodeContext::log(mi::LogLevel level, std::string_view text) {
   switch (level) {

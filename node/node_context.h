@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <random>
 
 #include "libcluster/mi/context.h"
@@ -28,6 +29,9 @@ class NodeContext : public mi::Context {
   void reload(ReloadDone done) override;
   void store_node_state(int32_t cluster_id, int32_t node_id, bool enabled) override;
   void log(mi::LogLevel level, std::string_view text) override;
+  int log_level() override;
+  void set_log_level(int level) override;
+  int64_t process_id() override;
   kv::Kv* kv() override { return cache_; }
 
  private:
@@ -35,6 +39,7 @@ class NodeContext : public mi::Context {
   bool enable_stats_;
   DbHooks db_;
   kv::Kv* cache_;  // the node's cache, owned by its KvService
+  std::optional<int> opensips_level_;  // set by log_level; until then read from spdlog
   std::mt19937 rng_;  // seeded from std::random_device; tags need no crypto
 };
 

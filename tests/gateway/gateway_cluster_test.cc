@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "gateway_process.h"
@@ -632,6 +633,25 @@ TEST(GatewayServer, ServesHttpsWithTheGivenCertificate) {
   EXPECT_NE((r.out + r.err).find("--tls-key"), std::string::npos) << r.out << r.err;
   r = run(gateway_argv("unix:/x.sock", free_port(), {"--tls-cert", cert}), 5s);
   EXPECT_EQ(r.exit_code, 2) << "a certificate without its key";
+}
+
+TEST(GatewayServer, JsonLogLines) {
+  TempDir dir;
+  GatewayProcess gw(dir.path(), "unix:" + dir.path() + "/none.sock", {"--log-format", "json"});
+  ASSERT_TRUE(gw.ready()) << gw.log();
+  gw.client()->Get("/v1/clusters");
+  EXPECT_EQ(gw.proc().terminate(3s), 0);
+  std::istringstream log(gw.log());
+  bool request_logged = false;
+  for (std::string line; std::getline(log, line);) {
+    auto j = Json::parse(line, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << "not a JSON log line: " << line;
+    EXPECT_EQ(j["logger"], "cluster-gateway");
+    request_logged |= j["msg"].get<std::string>().rfind("GET /v1/clusters 502", 0) == 0;
+  }
+  EXPECT_TRUE(request_logged) << gw.log();
+  auto r = run(gateway_argv("unix:/x.sock", free_port(), {"--log-format", "yaml"}), 5s);
+  EXPECT_EQ(r.exit_code, 2);
 }
 
 TEST(GatewayServer, ReadsItsConfigFile) {

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <thread>
 
 #include "node_process.h"
@@ -292,6 +293,46 @@ TEST(integration, TwoNodesOverIpv6Loopback) {
   ASSERT_TRUE(wait_for([&] { return n1->field(2, "link_state") == "Up"; }, 5s)) << n1->log();
   EXPECT_TRUE(wait_for([&] { return n2->field(1, "link_state") == "Up"; }, 5s));
   EXPECT_EQ(n1->field(2, "url"), "bin:[::1]:" + std::to_string(p2));
+}
+
+// --log_format json: every line a JSON object; log_level over MI (nodectl)
+// changes the level at run time, as OpenSIPS operators do it.
+TEST(integration, JsonLogLinesAndLogLevelAtRunTime) {
+  TempDir dir;
+  Node n(dir, 1, free_port(), {}, {"--log_format", "json"});
+  auto r = n.ctl({"log_level"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto procs = Json::parse(r.out);
+  EXPECT_EQ(procs["Processes"][0]["Log level"], 4) << r.out;  // the tests' debug level
+  EXPECT_EQ(procs["Processes"][0]["PID"], n.proc().pid());
+  r = n.ctl({"log_level", "3"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Json::parse(r.out)["New global log level"], 3);
+  EXPECT_EQ(n.ctl({"log_level", "7"}).exit_code, 1) << "a level OpenSIPS does not have";
+  // At error level the change's own warning line is not written.
+  ASSERT_EQ(n.ctl({"log_level", "-1"}).exit_code, 0);
+  EXPECT_EQ(Json::parse(n.ctl({"log_level"}).out)["Processes"][0]["Log level"], -1);
+  EXPECT_EQ(n.proc().terminate(5s), 0);
+  std::istringstream log(n.log());
+  int lines = 0;
+  bool told_info = false, told_error = false;
+  for (std::string line; std::getline(log, line);) {
+    auto j = Json::parse(line, nullptr, false);
+    ASSERT_TRUE(j.is_object() && j.contains("time") && j.contains("level") && j.contains("msg"))
+        << "not a JSON log line: " << line;
+    EXPECT_EQ(j["logger"], "clusterd");
+    ++lines;
+    const auto msg = j["msg"].get<std::string>();
+    told_info |= msg.find("log level set to 3 (info)") != std::string::npos;
+    told_error |= msg.find("log level set to -1") != std::string::npos;
+  }
+  EXPECT_GE(lines, 2);
+  EXPECT_TRUE(told_info) << n.log();
+  EXPECT_FALSE(told_error) << n.log();
+  r = run({LC_CLUSTERD_BIN, "--my_node_id", "1", "--db_mode", "0", "--socket",
+           "bin:127.0.0.1:1", "--log_format", "xml"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("log_format"), std::string::npos) << r.err;
 }
 
 TEST(integration, ConfigErrorsExitTwo) {

@@ -44,6 +44,21 @@ TEST_F(mi_core, WhichListsCommandsOrTheirRecipes) {
   EXPECT_EQ(n->call("which", {{"command", "nope"}}), error_reply(404, "unknown MI command"));
 }
 
+TEST_F(mi_core, LogLevelReadsAndSets) {
+  EXPECT_EQ(n->call("log_level"),
+            ok_reply(R"({"Processes":[{"PID":4242,"Log level":3,"Type":"clusterd"}]})"));
+  EXPECT_EQ(n->call("log_level", {{"level", 4}}), ok_reply(R"({"New global log level":4})"));
+  EXPECT_EQ(n->ctx.level, 4);
+  // opensips-cli sends positional values as strings.
+  EXPECT_EQ(n->call("log_level", Json::array({"-1"})), ok_reply(R"({"New global log level":-1})"));
+  EXPECT_EQ(n->call("log_level", {{"level", 2}, {"pid", 4242}}), ok_reply(R"({"Log level":2})"));
+  EXPECT_EQ(n->ctx.level, 2);
+  EXPECT_EQ(n->call("log_level", {{"level", 2}, {"pid", 7}}), error_reply(404, "Process not found"));
+  EXPECT_EQ(n->call("log_level", {{"level", 9}}), error_reply(400, "Bad log level"));
+  EXPECT_EQ(n->call("log_level", {{"level", 0}}), error_reply(400, "Bad log level"));
+  EXPECT_EQ(n->ctx.level, 2) << "a refused level changes nothing";
+}
+
 TEST_F(mi_core, Help) {
   EXPECT_EQ(n->call("help", {{"mi_cmd", "clusterer_list"}}),
             ok_reply(R"({"Help":"lists the available connections for the specified server","Exported by":"clusterer"})"));

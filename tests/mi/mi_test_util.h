@@ -27,8 +27,12 @@ class FakeContext : public Context {
     stored.emplace_back(cluster_id, node_id, enabled);
   }
   void log(LogLevel, std::string_view text) override { logs.emplace_back(text); }
+  int log_level() override { return level; }
+  void set_log_level(int l) override { level = l; }
+  int64_t process_id() override { return 4242; }
 
   int64_t now_ms = 100;
+  int level = 3;
   bool stats_enabled = true;
   uint32_t next_random = 0;  // the tag "random" source counts up
   int reloads = 0;

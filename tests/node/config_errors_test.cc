@@ -26,6 +26,10 @@ TEST(config_errors, UnknownOptionsAndStrayValues) {
             "--check-config excludes --print-config");
 }
 
+TEST(config_errors, LogFormat) {
+  EXPECT_EQ(error_of({"--log_format", "xml"}), "invalid log_format \"xml\": expected text or json");
+}
+
 TEST(config_errors, MyNodeId) {
   EXPECT_EQ(parse_error({"--db_mode", "0",
                          "--socket", "bin:127.0.0.1:5001"}),

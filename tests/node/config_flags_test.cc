@@ -325,5 +325,18 @@ TEST(config_flags, CheckConfigStillValidates) {
                          "--my_node_id", "1"}).find("db_url"), std::string::npos);
 }
 
+TEST(config_flags, LogFormat) {
+  EXPECT_EQ(parse_ok(node1_flags()).log_format, logging::LogFormat::kText);
+  auto flags = node1_flags();
+  flags.insert(flags.end(), {"--log_format", "json"});
+  EXPECT_EQ(parse_ok(flags).log_format, logging::LogFormat::kJson);
+}
+
+TEST(config_flags, JsonEscapeKeepsEveryLineOneObject) {
+  EXPECT_EQ(logging::json_escape("plain"), "plain");
+  EXPECT_EQ(logging::json_escape("a \"b\" \\ c\n\t\x01"), "a \\\"b\\\" \\\\ c\\n\\t\\u0001");
+  EXPECT_EQ(logging::json_escape("caf\xc3\xa9"), "caf\xc3\xa9");
+}
+
 }  // namespace
 }  // namespace lc::node::test

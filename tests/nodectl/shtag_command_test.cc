@@ -34,6 +34,9 @@ class EngineContext : public mi::Context {
   bool enable_stats() override { return true; }
   std::string new_tag(int32_t cluster_id) override { return std::to_string(cluster_id) + "-1-x"; }
   void reload(ReloadDone done) override { done(std::nullopt); }
+  int log_level() override { return 3; }
+  void set_log_level(int) override {}
+  int64_t process_id() override { return 1; }
 
  private:
   core::Engine& engine_;

@@ -212,6 +212,43 @@ Result sr_list_identifiers(Call& c) {
   return out;
 }
 
+// ---------------------------------------------------------------- log_level
+
+// OpenSIPS's log levels: -3 alert ... 4 debug (0 is not one of them).
+constexpr int kMinLogLevel = -3;
+constexpr int kMaxLogLevel = 4;
+
+// Without parameters: the processes and their levels (one process here).
+// With a level: sets it for the process (all of them, in OpenSIPS's
+// words); with a pid as well, only if it is ours.
+Result log_level(Call& c) {
+  if (!c.params.has("level")) {
+    Json proc;
+    proc["PID"] = c.ctx.process_id();
+    proc["Log level"] = c.ctx.log_level();
+    proc["Type"] = "clusterd";
+    Json j;
+    j["Processes"] = Json::array({proc});
+    return j;
+  }
+  auto level = c.params.get_int("level");
+  if (!level) return unexpected(level.error());
+  if (*level < kMinLogLevel || *level > kMaxLogLevel || *level == 0)
+    return unexpected(app_error(400, "Bad log level"));
+  Json j;
+  if (c.params.has("pid")) {
+    auto pid = c.params.get_int("pid");
+    if (!pid) return unexpected(pid.error());
+    if (*pid != c.ctx.process_id()) return unexpected(app_error(404, "Process not found"));
+    c.ctx.set_log_level(static_cast<int>(*level));
+    j["Log level"] = *level;
+    return j;
+  }
+  c.ctx.set_log_level(static_cast<int>(*level));
+  j["New global log level"] = *level;
+  return j;
+}
+
 Param group_param_decl() {
   return Param{"group", ParamType::kString, "status/report group, e.g. clusterer"};
 }
@@ -248,6 +285,20 @@ void add_introspection(Registry& r) {
       .cli_name = "stats",
       .cli_aliases = {"get_statistics"},
       .handler = get_statistics,
+  });
+}
+
+void add_log_level(Registry& r) {
+  r.add(Command{
+      .name = "log_level",
+      .help = "gets or sets the logging level of the node",
+      .module = "core",
+      .params = {{"level", ParamType::kInt,
+                  "-3 alert, -2 critical, -1 error, 1 warning, 2 notice, 3 info, 4 debug"},
+                 {"pid", ParamType::kInt, "process id (this node's)"}},
+      .recipes = {{}, {"level"}, {"level", "pid"}},
+      .cli_name = "log_level",
+      .handler = log_level,
   });
 }
 
@@ -298,6 +349,7 @@ void add_status_report(Registry& r) {
 void add_core_commands(Registry& r) {
   add_introspection(r);
   add_status_report(r);
+  add_log_level(r);
 }
 
 }  // namespace lc::mi

@@ -51,6 +51,12 @@ class Context {
   }
   // Outcomes OpenSIPS only logs (a failed cluster_broadcast_mi broadcast...).
   virtual void log(LogLevel level, std::string_view text) { (void)level, (void)text; }
+  // log_level, on OpenSIPS's scale (-3 alert, -2 critical, -1 error,
+  // 1 warning, 2 notice, 3 info, 4 debug): the process's level now, setting
+  // it, and the process id the command reports.
+  virtual int log_level() = 0;
+  virtual void set_log_level(int level) = 0;
+  virtual int64_t process_id() = 0;
   // The node's replicated cache for the cache_* commands (kv/kv.h); null
   // when it has none, which they answer like OpenSIPS with no such engine.
   virtual kv::Kv* kv() { return nullptr; }
