@@ -16,6 +16,7 @@ struct Problem {
   std::optional<int> mi_code;  // set when the node answered with an MI error
   std::string mi_message;
   std::string mi_data;
+  Json extra{};  // more members for the body (e.g. /readyz's checks); null: none
 };
 
 Problem bad_request(std::string detail);
@@ -31,7 +32,7 @@ Problem no_event_source();
 Problem problem_of(const MiOutcome& failed, const std::string& command);
 
 // {"type":"about:blank","title":<HTTP reason>,"status":..,"detail":..,
-//  "instance":<request path>[,"mi_code","mi_message"[,"mi_data"]]}
+//  "instance":<request path>[,"mi_code","mi_message"[,"mi_data"]]} + extra
 Json problem_json(const Problem& p, const std::string& instance);
 
 const char* reason_phrase(int status);

@@ -4,6 +4,8 @@
 #include <charconv>
 
 #include "messages.h"
+#include "metrics.h"
+#include "readiness.h"
 
 namespace lc::gateway {
 namespace {
@@ -529,6 +531,8 @@ std::vector<Route> make_routes() {
                              [](const RouteInput&, Services&) -> Reply {
                                return Json{{"status", "ok"}};
                              }));
+  routes.push_back(metrics_route());
+  routes.push_back(readyz_route());
   routes.push_back(local_get("/openapi.json", "This API as an OpenAPI 3.1 document",
                              [](const RouteInput&, Services& s) -> Reply { return s.openapi; }));
   return routes;
