@@ -36,8 +36,9 @@ std::string operation_id(const Route& r) {
 Json responses(const Route& r) {
   Json problem{{"$ref", "#/components/responses/Problem"}};
   Json out;
+  // The route's own type: /metrics is text, /v1/events an event stream.
   out["200"] = Json{{"description", "success"},
-                    {"content", {{"application/json", {{"schema", Json::object()}}}}}};
+                    {"content", {{r.response_type, {{"schema", Json::object()}}}}}};
   if (r.access != Access::kPublic) out["401"] = problem;
   out["default"] = problem;
   return out;

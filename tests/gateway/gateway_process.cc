@@ -50,13 +50,15 @@ std::unique_ptr<httplib::Client> GatewayProcess::client(const std::string& token
   return c;
 }
 
-TwoNodes::TwoNodes()
+TwoNodes::TwoNodes(const std::vector<std::string>& extra, const std::string& n1_flags)
     : p1(lc::test::free_port()), p2(lc::test::free_port()), http_port(lc::test::free_port()) {
-  auto f1 = static_node_flags({1, "127.0.0.1", p1, {{2, p2}}, ""});
+  auto f1 = static_node_flags({1, "127.0.0.1", p1, {{2, p2}}, n1_flags});
   f1.insert(f1.end(), {"--mi_http", "127.0.0.1:" + std::to_string(http_port)});
+  f1.insert(f1.end(), extra.begin(), extra.end());
+  auto f2 = static_node_flags({1, "127.0.0.1", p2, {{1, p1}}, ""});
+  f2.insert(f2.end(), extra.begin(), extra.end());
   n1 = std::make_unique<NodeProcess>(dir.path(), 1, f1);
-  n2 = std::make_unique<NodeProcess>(dir.path(), 2,
-                                     static_node_flags({1, "127.0.0.1", p2, {{1, p1}}, ""}));
+  n2 = std::make_unique<NodeProcess>(dir.path(), 2, f2);
 }
 
 std::string TwoNodes::node_arg(const std::string& backend) const {

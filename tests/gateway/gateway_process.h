@@ -39,7 +39,9 @@ struct TwoNodes {
   uint16_t p1, p2, http_port;
   std::unique_ptr<NodeProcess> n1, n2;
 
-  TwoNodes();
+  // `extra`: more clusterd flags for both nodes (e.g. the kv capability's);
+  // `n1_flags`: node 1's my_node_info flags ("seed" or empty).
+  explicit TwoNodes(const std::vector<std::string>& extra = {}, const std::string& n1_flags = "");
   // --node for the gateway: "unix" (node 1's socket) or "http" (its mi_http).
   std::string node_arg(const std::string& backend) const;
 };

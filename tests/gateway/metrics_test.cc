@@ -94,6 +94,17 @@ bool link_is(const GatewayProcess& gw, double value) {
   return wait_for([&] { return scrape(gw).at(kLink2) == value; }, 12s).has_value();
 }
 
+int ready_status(const GatewayProcess& gw) {
+  auto res = gw.client()->Get("/readyz");
+  return res ? res->status : 0;
+}
+
+std::map<std::string, bool> checks_of(const Json& body) {
+  std::map<std::string, bool> out;
+  for (const auto& c : body.value("checks", Json::array())) out[c["name"]] = c["ok"];
+  return out;
+}
+
 class GatewayMetrics : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(GatewayMetrics, NodeStatisticsLinksAndOwnFigures) {
@@ -148,6 +159,36 @@ TEST(GatewayMetricsNode, UnreachableNodeIs200WithNodeUp0) {
   EXPECT_FALSE(e.has(R"(cluster_gateway_mi_call_duration_seconds_count{command="clusterer_list",outcome="unreachable"})"));
 }
 
+TEST(GatewayMetricsNode, CapabilitySyncStateAndReadiness) {
+  // Node 1 is the seed: node 2 syncs from it.
+  TwoNodes pair({"--kv_cluster_id", "1", "--kv_collection", "default/r",
+                 "--seed_fallback_interval", "1"},
+                "seed");
+  GatewayProcess gw(pair.dir.path(), pair.node_arg("unix"), {});
+  ASSERT_TRUE(gw.ready()) << gw.log();
+  const std::string ready = R"(clusterer_capability_ready{capability="cachedb-local-repl"})";
+  EXPECT_TRUE(wait_for([&] { return scrape(gw).at(ready) == 1; }, 30s)) << gw.log();
+  EXPECT_EQ(scrape(gw).at(R"(clusterer_capability_status{capability="cachedb-local-repl"})"), 1);
+  ASSERT_TRUE(wait_for([&] { return ready_status(gw) == 200; }, 10s)) << gw.log();
+  auto verbose = body_of(gw.client()->Get("/readyz?verbose"));
+  for (const auto& c : verbose["checks"]) {
+    if (c["name"] != "capabilities") continue;
+    EXPECT_NE(c["detail"].get<std::string>().find("cachedb-local-repl (synced)"), std::string::npos)
+        << verbose.dump();
+  }
+}
+
+TEST(GatewayMetricsNode, OpenapiTypesMetricsAsText) {
+  TempDir dir;
+  GatewayProcess gw(dir.path(), "unix:" + dir.path() + "/nobody.sock", {});
+  ASSERT_TRUE(gw.ready()) << gw.log();
+  auto doc = body_of(gw.client()->Get("/openapi.json"));
+  EXPECT_TRUE(doc["paths"]["/metrics"]["get"]["responses"]["200"]["content"].contains(
+      "text/plain; version=0.0.4; charset=utf-8"))
+      << doc["paths"]["/metrics"].dump();
+  EXPECT_EQ(doc["paths"]["/readyz"]["get"]["security"], Json::array());
+}
+
 TEST(GatewayMetricsNode, MetricsNeedTheReadTokenReadyzDoesNot) {
   TwoNodes pair;
   auto write = write_file(pair.dir.path() + "/w.token", "the-write-token", 0600);
@@ -166,17 +207,6 @@ TEST(GatewayMetricsNode, MetricsNeedTheReadTokenReadyzDoesNot) {
 }
 
 // ---- /readyz
-
-int ready_status(const GatewayProcess& gw) {
-  auto res = gw.client()->Get("/readyz");
-  return res ? res->status : 0;
-}
-
-std::map<std::string, bool> checks_of(const Json& body) {
-  std::map<std::string, bool> out;
-  for (const auto& c : body.value("checks", Json::array())) out[c["name"]] = c["ok"];
-  return out;
-}
 
 TEST(GatewayReady, ReadyThenDisabledThenEnabled) {
   TwoNodes pair;
@@ -227,6 +257,21 @@ TEST(GatewayReady, LonePeerDownIsNotReady) {
   auto checks = checks_of(body);
   EXPECT_FALSE(checks["peers"]) << body.dump();
   EXPECT_TRUE(checks["local_node_enabled"]) << body.dump();
+}
+
+TEST(GatewayReady, CapabilityWithoutDonorIsNotReady) {
+  // No seed: both nodes wait for a donor, the capability stays "sync pending".
+  TwoNodes pair({"--kv_cluster_id", "1", "--kv_collection", "default/r",
+                 "--seed_fallback_interval", "1"});
+  GatewayProcess gw(pair.dir.path(), pair.node_arg("unix"), {});
+  ASSERT_TRUE(gw.ready()) << gw.log();
+  ASSERT_TRUE(link_is(gw, 1)) << gw.log();
+  auto res = gw.client()->Get("/readyz");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 503) << res->body;
+  auto checks = checks_of(body_of(res));
+  EXPECT_EQ(checks, (std::map<std::string, bool>{{"capabilities", false}})) << res->body;
+  EXPECT_NE(res->body.find("cachedb-local-repl (sync pending)"), std::string::npos) << res->body;
 }
 
 TEST(GatewayReady, UnreachableNodeIs503) {
