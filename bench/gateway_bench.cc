@@ -6,7 +6,8 @@
 //  * POST /v1/clusters/1/nodes/2/messages?wait=5: a cluster_send_req from
 //    node 1 that node 2 answers; the bench plays node 2's application: it
 //    subscribes to node 2's MI events and answers each E_CLUSTERER_REQ_RECEIVED
-//    with cluster_send_rpl, and the gateway waits for the reply event.
+//    with cluster_send_rpl, and the gateway waits for the reply event;
+//  * GET /readyz and GET /metrics, what probes and scrapes cost.
 //
 // Two clusterd children (db_mode 0, node 1 with mi_http) and one gateway
 // child on free loopback ports, in a temporary directory; each case runs
@@ -263,7 +264,10 @@ int run(const Params& p) {
   const std::vector<Case> cases = {
       {"gateway GET /v1/clusters", gw, [](httplib::Client& c) { return get_ok(c, "/v1/clusters"); }},
       {"direct POST /mi clusterer_list", mi_http, direct_mi_ok},
-      {"gateway POST .../nodes/2/messages?wait=5 (answered)", gw, message_ok}};
+      {"gateway POST .../nodes/2/messages?wait=5 (answered)", gw, message_ok},
+      // What a load balancer's probe and a Prometheus scrape cost (4 and 3 MI calls).
+      {"gateway GET /readyz", gw, [](httplib::Client& c) { return get_ok(c, "/readyz"); }},
+      {"gateway GET /metrics", gw, [](httplib::Client& c) { return get_ok(c, "/metrics"); }}};
   std::printf(
       "| case | connection | conns | requests/s | p50 µs | p90 µs | p99 µs | max µs | failed |\n");
   std::printf("|---|---|---|---|---|---|---|---|---|\n");
