@@ -72,6 +72,7 @@ Json problem_json(const Problem& p, const std::string& instance) {
     j["mi_message"] = p.mi_message;
     if (!p.mi_data.empty()) j["mi_data"] = p.mi_data;
   }
+  if (p.extra.is_object()) j.update(p.extra);
   return j;
 }
 

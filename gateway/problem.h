@@ -16,6 +16,7 @@ struct Problem {
   std::optional<int> mi_code;  // set when the node answered with an MI error
   std::string mi_message;
   std::string mi_data;
+  Json extra{};  // more members for the body (e.g. /readyz's checks); null: none
 };
 
 Problem bad_request(std::string detail);
@@ -36,7 +37,7 @@ Problem problem_of(const MiOutcome& failed, const std::string& command);
 std::optional<Problem> unknown_target_is_404(const MiOutcome& o, const std::string& command);
 
 // {"type":"about:blank","title":<HTTP reason>,"status":..,"detail":..,
-//  "instance":<request path>[,"mi_code","mi_message"[,"mi_data"]]}
+//  "instance":<request path>[,"mi_code","mi_message"[,"mi_data"]]} + extra
 Json problem_json(const Problem& p, const std::string& instance);
 
 const char* reason_phrase(int status);

@@ -6,6 +6,8 @@
 #include "messages.h"
 #include "schemas.h"
 #include "status_page.h"
+#include "metrics.h"
+#include "readiness.h"
 
 namespace lc::gateway {
 namespace {
@@ -547,6 +549,8 @@ std::vector<Route> make_routes() {
                              [](const RouteInput&, Services&) -> Reply {
                                return Json{{"status", "ok"}};
                              }), schemas::kLivez));
+  routes.push_back(metrics_route());
+  routes.push_back(readyz_route());
   routes.push_back(local_get("/openapi.json", "This API as an OpenAPI 3.1 document",
                              [](const RouteInput&, Services& s) -> Reply { return s.openapi; }));
   routes.push_back(status_page_route());

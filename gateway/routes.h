@@ -55,6 +55,7 @@ struct Text {
 using Reply = std::variant<Json, Problem, Text>;
 
 class EventHub;
+class Metrics;
 
 // What the gateway itself holds, for the routes it answers on its own.
 struct Services {
@@ -62,6 +63,7 @@ struct Services {
   std::chrono::milliseconds mi_timeout;
   const Json& openapi;  // the generated document, for /openapi.json
   EventHub* events;     // null: no event source (gateway/README.md, "Events")
+  Metrics& metrics;     // the gateway's own figures, for /metrics
 };
 
 struct Route {

@@ -56,6 +56,28 @@ std::unique_ptr<httplib::Client> GatewayProcess::client(const std::string& token
   return c;
 }
 
+TwoNodes::TwoNodes(const std::vector<std::string>& extra, const std::string& n1_flags)
+    : p1(lc::test::free_port()), p2(lc::test::free_port()), http_port(lc::test::free_port()) {
+  auto f1 = static_node_flags({1, "127.0.0.1", p1, {{2, p2}}, n1_flags});
+  f1.insert(f1.end(), {"--mi_http", "127.0.0.1:" + std::to_string(http_port)});
+  f1.insert(f1.end(), extra.begin(), extra.end());
+  auto f2 = static_node_flags({1, "127.0.0.1", p2, {{1, p1}}, ""});
+  f2.insert(f2.end(), extra.begin(), extra.end());
+  n1 = std::make_unique<NodeProcess>(dir.path(), 1, f1);
+  n2 = std::make_unique<NodeProcess>(dir.path(), 2, f2);
+}
+
+std::string TwoNodes::node_arg(const std::string& backend) const {
+  return backend == "unix" ? "unix:" + n1->socket()
+                           : "http://127.0.0.1:" + std::to_string(http_port) + "/mi";
+}
+
+Json body_of(const httplib::Result& res) {
+  if (!res) return Json();
+  auto j = Json::parse(res->body, nullptr, false);
+  return j.is_discarded() ? Json() : j;
+}
+
 std::string write_file(const std::string& path, const std::string& text, unsigned mode) {
   std::ofstream(path) << text;
   ::chmod(path.c_str(), mode);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "node_process.h"
 #include "process.h"
 
 namespace lc::itest {
@@ -35,6 +36,22 @@ class GatewayProcess {
   std::unique_ptr<Process> proc_;
   bool ready_ = false;
 };
+
+// Nodes 1 and 2 of cluster 1 on loopback; node 1 also serves MI on mi_http.
+struct TwoNodes {
+  TempDir dir;
+  uint16_t p1, p2, http_port;
+  std::unique_ptr<NodeProcess> n1, n2;
+
+  // `extra`: more clusterd flags for both nodes (e.g. the kv capability's);
+  // `n1_flags`: node 1's my_node_info flags ("seed" or empty).
+  explicit TwoNodes(const std::vector<std::string>& extra = {}, const std::string& n1_flags = "");
+  // --node for the gateway: "unix" (node 1's socket) or "http" (its mi_http).
+  std::string node_arg(const std::string& backend) const;
+};
+
+// A response's JSON body; null when there is none or it is not JSON.
+Json body_of(const httplib::Result& res);
 
 // argv of a gateway run, for tests that expect it to refuse to start.
 std::vector<std::string> gateway_argv(const std::string& node, uint16_t port,

@@ -21,31 +21,6 @@ using namespace std::chrono_literals;
 using lc::test::free_port;
 using lc::test::wait_for;
 
-// Nodes 1 and 2 of cluster 1; node 1 also serves MI on mi_http.
-struct TwoNodes {
-  TempDir dir;
-  uint16_t p1 = free_port(), p2 = free_port(), http_port = free_port();
-  std::unique_ptr<NodeProcess> n1, n2;
-
-  TwoNodes() {
-    auto f1 = static_node_flags({1, "127.0.0.1", p1, {{2, p2}}, ""});
-    f1.insert(f1.end(), {"--mi_http", "127.0.0.1:" + std::to_string(http_port)});
-    n1 = std::make_unique<NodeProcess>(dir.path(), 1, f1);
-    n2 = std::make_unique<NodeProcess>(dir.path(), 2,
-                                       static_node_flags({1, "127.0.0.1", p2, {{1, p1}}, ""}));
-  }
-  std::string node_arg(const std::string& backend) const {
-    return backend == "unix" ? "unix:" + n1->socket()
-                             : "http://127.0.0.1:" + std::to_string(http_port) + "/mi";
-  }
-};
-
-Json body_of(const httplib::Result& res) {
-  if (!res) return Json();
-  auto j = Json::parse(res->body, nullptr, false);
-  return j.is_discarded() ? Json() : j;
-}
-
 // Checks an RFC 9457 answer: status, content type, and the members.
 void expect_problem(const httplib::Result& res, int status, const std::string& what) {
   ASSERT_TRUE(res) << what << ": no response";
