@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "config_file.h"
+#include "lc_build_info.h"
 #include "server.h"
 
 namespace {
@@ -142,7 +143,7 @@ std::optional<std::string> settings_of(const Options& o, lc::gateway::ServerSett
 
 int main(int argc, char** argv) {
   CLI::App app{"cluster-gateway: REST API in front of one clusterd or OpenSIPS node's MI"};
-  app.set_version_flag("--version", LC_VERSION);
+  app.set_version_flag("--version", "cluster-gateway " LC_VERSION_TEXT);
   Options o;
   add_options(app, o);
   lc::gateway::use_toml_config(app);
