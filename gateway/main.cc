@@ -12,6 +12,7 @@
 
 #include "config_file.h"
 #include "lc_build_info.h"
+#include "node/service_notify.h"
 #include "server.h"
 
 namespace {
@@ -190,10 +191,15 @@ int main(int argc, char** argv) {
     int sig = 0;
     sigwait(&stop_signals, &sig);
     spdlog::info("stopping on signal {}", sig);
+    lc::service::notify_stopping();
     server.stop();
   });
   spdlog::info("cluster-gateway listening on {}://{} for node {}",
                o.tls_cert.empty() ? "http" : "https", o.listen, node_address);
+  // Bound: connections queue until serve() accepts them. The watchdog
+  // thread starts after the signal mask, so it never takes SIGTERM.
+  lc::service::notify_ready();
+  lc::service::WatchdogThread watchdog;
   server.serve();
   waiter.join();
   spdlog::info("cluster-gateway stopped");
