@@ -10,7 +10,7 @@ fail() { echo "deb_test: $*"; exit 1; }
 rm -rf "$work"
 mkdir -p "$work"
 # cpack installs every target with an install rule: build them first.
-nice cmake --build "$build" --target clusterd cluster-gateway nodectl
+nice cmake --build "$build" --target clusterd cluster-gateway nodectl libcluster
 (cd "$build" && timeout 600 cpack -G DEB -B "$work") > "$work/cpack.log" 2>&1 \
   || { cat "$work/cpack.log"; fail "cpack failed"; }
 deb=$(ls "$work"/*.deb)
@@ -22,9 +22,15 @@ for f in /usr/bin/clusterd /usr/bin/cluster-gateway /usr/bin/nodectl \
          /usr/share/libcluster/migrations/sqlite/0002_clusterer_table.sql \
          /usr/share/libcluster/migrations/postgres/0002_clusterer_table.sql \
          /usr/share/doc/libcluster/examples/clusterd.toml \
-         /usr/share/doc/libcluster/examples/gateway.toml; do
+         /usr/share/doc/libcluster/examples/gateway.toml \
+         /usr/include/libcluster/runtime/runtime.h; do
   grep -qx "$f" "$work/contents" || fail "missing $f"
 done
+grep -qE '^/usr/lib/([a-z0-9_-]+/)?libcluster\.so\.0$' "$work/contents" || fail "missing libcluster.so.0"
+grep -qE '^/usr/lib/([a-z0-9_-]+/)?cmake/libcluster/libclusterConfig\.cmake$' "$work/contents" \
+  || fail "missing libclusterConfig.cmake"
+grep -qE '^/usr/lib/([a-z0-9_-]+/)?pkgconfig/libcluster\.pc$' "$work/contents" \
+  || fail "missing libcluster.pc"
 if grep -q '^/etc/' "$work/contents"; then fail "ships files in /etc"; fi
 
 [ "$(dpkg-deb -f "$deb" Package)" = clusterd ] || fail "Package field"
