@@ -12,7 +12,9 @@
 #include <thread>
 
 #include "config_file.h"
+#include "lc_build_info.h"
 #include "node/log_format.h"
+#include "node/service_notify.h"
 #include "server.h"
 
 namespace {
@@ -150,7 +152,7 @@ std::optional<std::string> settings_of(const Options& o, lc::gateway::ServerSett
 int main(int argc, char** argv) {
   spdlog::set_default_logger(spdlog::stderr_color_mt("cluster-gateway"));
   CLI::App app{"cluster-gateway: REST API in front of one clusterd or OpenSIPS node's MI"};
-  app.set_version_flag("--version", LC_VERSION);
+  app.set_version_flag("--version", "cluster-gateway " LC_VERSION_TEXT);
   Options o;
   add_options(app, o);
   lc::gateway::use_toml_config(app);
@@ -197,10 +199,15 @@ int main(int argc, char** argv) {
     int sig = 0;
     sigwait(&stop_signals, &sig);
     spdlog::info("stopping on signal {}", sig);
+    lc::service::notify_stopping();
     server.stop();
   });
   spdlog::info("cluster-gateway listening on {}://{} for node {}",
                o.tls_cert.empty() ? "http" : "https", o.listen, node_address);
+  // Bound: connections queue until serve() accepts them. The watchdog
+  // thread starts after the signal mask, so it never takes SIGTERM.
+  lc::service::notify_ready();
+  lc::service::WatchdogThread watchdog;
   server.serve();
   waiter.join();
   spdlog::info("cluster-gateway stopped");

@@ -6,11 +6,8 @@
 #include <iterator>
 #include <memory>
 
+#include "lc_build_info.h"
 #include "node/config_toml.h"
-
-#ifndef LC_VERSION
-#define LC_VERSION "unknown"
-#endif
 
 namespace lc::node::detail {
 
@@ -239,7 +236,7 @@ Expected<CliResult, ConfigError> read_command_line(int argc, const char* const* 
   }
   if (!app.remaining().empty()) return unexpected(leftover_error(app.remaining()));
   result.mode = mode_of(requests);
-  if (result.mode == Mode::kVersion) result.text = "clusterd " LC_VERSION "\n";
+  if (result.mode == Mode::kVersion) result.text = "clusterd " LC_VERSION_TEXT "\n";
   return result;
 }
 

@@ -21,6 +21,7 @@
 #include "mi_http_server.h"
 #include "mi_unix_server.h"
 #include "node_context.h"
+#include "service_notify.h"
 
 namespace {
 
@@ -68,6 +69,16 @@ bool write_pid_file(const std::string& path) {
   std::ofstream f(path, std::ios::trunc);
   f << ::getpid() << "\n";
   return static_cast<bool>(f);
+}
+
+// Pings systemd's watchdog from the event loop: a loop that stops turning
+// stops the pings, and systemd restarts the node (WatchdogSec).
+void ping_watchdog(asio::steady_timer& timer, std::chrono::microseconds every) {
+  lc::service::notify_watchdog();
+  timer.expires_after(every);
+  timer.async_wait([&timer, every](const asio::error_code& ec) {
+    if (!ec) ping_watchdog(timer, every);
+  });
 }
 
 // The `sharing_tag` definitions, as the engine takes them.
@@ -217,6 +228,7 @@ int run_node(const NodeConfig& cfg) {
 
   auto& io = *static_cast<asio::io_context*>(rt.io_context());
   asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
+  asio::steady_timer watchdog(io);
   std::thread stopper;
   std::function<void()> wait_signal = [&] {
     signals.async_wait([&](const asio::error_code& ec, int sig) {
@@ -234,6 +246,8 @@ int run_node(const NodeConfig& cfg) {
         return;
       }
       spdlog::info("stopping on signal {}", sig);
+      lc::service::notify_stopping();
+      watchdog.cancel();
       if (mi_unix) mi_unix->stop();
       // The HTTP server's in-flight requests run on this loop: stop it from
       // another thread while the loop keeps serving them.
@@ -252,6 +266,11 @@ int run_node(const NodeConfig& cfg) {
                  std::to_string(l.port);
   spdlog::info("clusterd node {} listening on {}{}", cfg.core.my_node_id, listening,
                cfg.mi_socket.empty() ? "" : ", MI on " + cfg.mi_socket);
+  // The BIN listeners and the MI endpoints are bound: peers and nodectl can
+  // connect (they are served once the loop runs).
+  lc::service::notify_ready();
+  if (auto every = lc::service::watchdog_ping_interval(); every.count() > 0)
+    ping_watchdog(watchdog, every);
   rt.run();
   if (stopper.joinable()) stopper.join();
   (*kv)->persist();  // the loop has stopped: nothing writes the cache any more

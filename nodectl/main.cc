@@ -20,6 +20,7 @@
 #include "client.h"
 #include "db_command.h"
 #include "kv_command.h"
+#include "lc_build_info.h"
 #include "libcluster/mi/registry.h"
 #include "render.h"
 #include "shtag_command.h"
@@ -272,7 +273,7 @@ int main(int argc, char** argv) {
   const lc::mi::Registry registry = lc::mi::make_clusterer_registry();
   CLI::App app{"nodectl: manage a clusterd node through its MI (JSON-RPC) endpoint"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "nodectl " LC_VERSION);
+  app.set_version_flag("--version", "nodectl " LC_VERSION_TEXT);
   Options o;
   o.target.socket = kDefaultSocket;
   app.add_option("-s,--socket", o.target.socket, "MI unix socket of the node")
