@@ -73,6 +73,11 @@ uint64_t EventHub::last_seq() const {
   return next_seq_ - 1;
 }
 
+std::map<std::string, uint64_t> EventHub::counts() const {
+  std::lock_guard lock(mu_);
+  return counts_;
+}
+
 bool EventHub::connected() const {
   std::lock_guard lock(mu_);
   return connected_;
@@ -95,6 +100,7 @@ EventHub::Batch EventHub::wait_after(uint64_t after, std::chrono::milliseconds t
 void EventHub::push(std::string name, Json params) {
   {
     std::lock_guard lock(mu_);
+    ++counts_[name];
     ring_.push_back(NodeEvent{next_seq_++, std::move(name), std::move(params)});
     if (ring_.size() > capacity_) ring_.pop_front();
     assert(ring_.size() <= capacity_);

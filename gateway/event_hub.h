@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -59,6 +60,9 @@ class EventHub {
   uint64_t last_seq() const;
   // Whether the subscribe connection is up now.
   bool connected() const;
+  // Events received since the start, by name (for /metrics: the node's
+  // requests and replies received, state changes...).
+  std::map<std::string, uint64_t> counts() const;
   // How many events the ring holds at most.
   std::size_t capacity() const { return capacity_; }
 
@@ -76,6 +80,7 @@ class EventHub {
   mutable std::mutex mu_;
   std::condition_variable changed_;
   std::deque<NodeEvent> ring_;  // invariant: size ≤ capacity_, seq strictly ascending
+  std::map<std::string, uint64_t> counts_;
   uint64_t next_seq_;
   bool connected_ = false;
   bool ever_connected_ = false;

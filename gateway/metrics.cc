@@ -5,6 +5,8 @@
 #include <cmath>
 #include <set>
 
+#include "event_hub.h"
+
 namespace lc::gateway {
 namespace {
 
@@ -172,6 +174,20 @@ Reply scrape(const RouteInput&, Services& s) {
   up.add("", node.up);
   std::vector<Family> all = std::move(node.families);
   all.push_back(std::move(up));
+  if (s.events) {
+    // The node has no message statistics of its own (mi.md §7): its
+    // requests and replies received are counted from its event stream.
+    Family events{"cluster_gateway_node_events_total", "counter",
+                  "Events the node raised since the gateway started following it, by name "
+                  "(E_CLUSTERER_REQ_RECEIVED and E_CLUSTERER_RPL_RECEIVED count messages)",
+                  {}};
+    for (const auto& [name, n] : s.events->counts()) events.add(labels({{"event", name}}), n);
+    Family following{"cluster_gateway_events_connected", "gauge",
+                     "1 while the gateway is subscribed to the node's events", {}};
+    following.add("", s.events->connected());
+    all.push_back(std::move(events));
+    all.push_back(std::move(following));
+  }
   for (auto& f : s.metrics.families()) all.push_back(std::move(f));
   return Text{kContentType, render(all)};
 }

@@ -107,6 +107,9 @@ std::map<std::string, bool> checks_of(const Json& body) {
 
 class GatewayMetrics : public ::testing::TestWithParam<std::string> {};
 
+constexpr const char* kRequestsReceived =
+    R"(cluster_gateway_node_events_total{event="E_CLUSTERER_REQ_RECEIVED"})";
+
 TEST_P(GatewayMetrics, NodeStatisticsLinksAndOwnFigures) {
   TwoNodes pair;
   GatewayProcess gw(pair.dir.path(), pair.node_arg(GetParam()), {});
@@ -137,6 +140,22 @@ TEST_P(GatewayMetrics, NodeStatisticsLinksAndOwnFigures) {
   EXPECT_EQ(e.at(R"(cluster_gateway_http_requests_total{route="unmatched",method="GET",status="404"})"), 1);
   EXPECT_GE(e.at(R"(cluster_gateway_http_request_duration_seconds_count{route="/metrics",method="GET"})"), 2);
   EXPECT_TRUE(e.has(R"(cluster_gateway_http_request_duration_seconds_bucket{route="/v1/clusters",method="GET",le="0.001"})"));
+
+  // Messages received by the node, counted from its event stream (unix
+  // back end only: mi_http has no events).
+  if (GetParam() == "unix") {
+    EXPECT_EQ(e.at("cluster_gateway_events_connected"), 1);
+    auto c = gw.client();
+    c->Post("/v1/clusters/1/nodes/1/messages", R"({"msg":"to myself"})", "application/json");
+    EXPECT_TRUE(wait_for([&] {
+                  auto m = scrape(gw);
+                  return m.has(kRequestsReceived) && m.at(kRequestsReceived) == 1;
+                },
+                         3s))
+        << gw.client()->Get("/metrics")->body;
+  } else {
+    EXPECT_FALSE(e.has("cluster_gateway_events_connected"));
+  }
 
   // The peer stopped: its link gauge goes to 0 once node 1 declares it down.
   pair.n2->proc().terminate(3s);

@@ -71,29 +71,40 @@ std::vector<std::string> Engine::purge_shtags() {
   return warnings;
 }
 
-std::vector<std::string> Engine::define_shtags(const std::vector<ShtagDefinition>& defs) {
+namespace {
+
+// Applies `define` to every definition (the table refuses a name that is too
+// long or one tag too many), then drops what no cluster holds any more.
+template <class Def, class Define>
+std::vector<std::string> define_all(const std::vector<Def>& defs, const std::string& what,
+                                    Define define) {
   std::vector<std::string> warnings;
   for (const auto& d : defs)
-    if (!shtags_.define(d))
-      warnings.push_back("sharing tag " + d.name + "/" + std::to_string(d.cluster_id) +
+    if (!define(d))
+      warnings.push_back(what + " " + d.name + "/" + std::to_string(d.cluster_id) +
                          " not defined: name longer than " +
                          std::to_string(ShtagTable::kMaxNameBytes) + " bytes or more than " +
                          std::to_string(ShtagTable::kMaxTags) + " tags");
-  auto purged = purge_shtags();
-  warnings.insert(warnings.end(), purged.begin(), purged.end());
-  shtags_.check();
   return warnings;
+}
+
+}  // namespace
+
+std::vector<std::string> Engine::define_shtags(const std::vector<ShtagDefinition>& defs) {
+  auto warnings = define_all(defs, "sharing tag",
+                             [&](const ShtagDefinition& d) { return shtags_.define(d); });
+  return finish_shtag_definitions(std::move(warnings));
 }
 
 std::vector<std::string> Engine::define_shtag_failover(
     const std::vector<ShtagFailoverDefinition>& defs) {
-  std::vector<std::string> warnings;
-  for (const auto& d : defs)
-    if (!shtags_.enable_failover(d))
-      warnings.push_back("sharing tag failover " + d.name + "/" + std::to_string(d.cluster_id) +
-                         " not defined: name longer than " +
-                         std::to_string(ShtagTable::kMaxNameBytes) + " bytes or more than " +
-                         std::to_string(ShtagTable::kMaxTags) + " tags");
+  auto warnings = define_all(defs, "sharing tag failover", [&](const ShtagFailoverDefinition& d) {
+    return shtags_.enable_failover(d);
+  });
+  return finish_shtag_definitions(std::move(warnings));
+}
+
+std::vector<std::string> Engine::finish_shtag_definitions(std::vector<std::string> warnings) {
   auto purged = purge_shtags();
   warnings.insert(warnings.end(), purged.begin(), purged.end());
   shtags_.check();

@@ -209,6 +209,9 @@ class Engine {
   void failover_refresh(Now now, Cluster& c, Shtag& tag);
   void failover_watch(Now now, Cluster& c, Shtag& tag);
   std::vector<std::string> purge_shtags();
+  // After define_shtags / define_shtag_failover: purge, check, and return
+  // the warnings with the purge's added.
+  std::vector<std::string> finish_shtag_definitions(std::vector<std::string> warnings);
   friend class Cluster;
   // Raises the reachability event, its report and the modules' callbacks.
   void node_event(Now now, int32_t cluster_id, int32_t node_id, bool up);
