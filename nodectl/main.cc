@@ -18,6 +18,7 @@
 #include <set>
 
 #include "client.h"
+#include "completion.h"
 #include "db_command.h"
 #include "kv_command.h"
 #include "libcluster/mi/registry.h"
@@ -305,6 +306,7 @@ int main(int argc, char** argv) {
   lc::nodectl::DbCommand db(app, o.output);
   lc::nodectl::ShtagCommand shtag(app);
   lc::nodectl::KvCommand kv(app, o.output);
+  lc::nodectl::CompletionCommand completion(app);
 
   try {
     app.parse(argc, argv);
@@ -316,6 +318,7 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, [](int) { interrupted = true; });
   std::signal(SIGTERM, [](int) { interrupted = true; });
 
+  if (completion.parsed()) return completion.run(app, registry, o.target);
   if (raw->parsed()) return raw_call(o, raw_method, raw_words);
   if (db.parsed()) return db.run(json_output(o));
   if (shtag.parsed()) return shtag.run(o.target, o.output);
