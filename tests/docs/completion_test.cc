@@ -10,9 +10,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "node_process.h"
+#include "polling.h"
+#include "process.h"
 #include "shell.h"
 
 namespace {
@@ -125,6 +129,36 @@ TEST(CompletionBash, FilesForTheSocket) {
   auto c = complete_bash({"-s", "no"}, "cd " + quote(dir.string()) + " && ");
   EXPECT_EQ(c, std::vector<std::string>({"node1.sock"}));
   std::filesystem::remove_all(dir);
+}
+
+// Live values from a running node: db_mode 0, cluster 1, a static neighbour
+// node 2, sharing tag vip/1.
+class CompletionLive : public testing::Test {
+ protected:
+  void SetUp() override {
+    lc::itest::StaticNode spec;
+    spec.port = lc::test::free_port();
+    spec.peers = {{2, lc::test::free_port()}};
+    auto flags = lc::itest::static_node_flags(spec);
+    for (const char* f : {"--sharing_tag", "vip/1=active"}) flags.push_back(f);
+    node_ = std::make_unique<lc::itest::NodeProcess>(dir_.path(), 1, flags);
+    ASSERT_TRUE(lc::test::wait_for([&] { return node_->ctl({"list"}).exit_code == 0; },
+                                   std::chrono::seconds(5)))
+        << node_->log();
+  }
+
+  lc::itest::TempDir dir_;
+  std::unique_ptr<lc::itest::NodeProcess> node_;
+};
+
+TEST_F(CompletionLive, ClusterAndNodeIdsAndTagsFromTheNode) {
+  const std::string sock = node_->socket();
+  EXPECT_EQ(complete_bash({"-s", sock, "set_status", ""}), std::vector<std::string>({"1"}));
+  EXPECT_EQ(complete_bash({"-s", sock, "set_status", "1", ""}),
+            std::vector<std::string>({"0", "1", "2"}));
+  EXPECT_EQ(complete_bash({"--socket", sock, "shtag_set_active", ""}),
+            std::vector<std::string>({"vip/1"}));
+  EXPECT_EQ(complete_bash({"-s", sock, "shtag", "get", "v"}), std::vector<std::string>({"vip/1"}));
 }
 
 TEST(CompletionZsh, LoadsWithoutSyntaxErrors) {
