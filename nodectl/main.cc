@@ -22,6 +22,7 @@
 #include "db_command.h"
 #include "kv_command.h"
 #include "libcluster/mi/registry.h"
+#include "man_page.h"
 #include "render.h"
 #include "shtag_command.h"
 
@@ -307,6 +308,7 @@ int main(int argc, char** argv) {
   lc::nodectl::ShtagCommand shtag(app);
   lc::nodectl::KvCommand kv(app, o.output);
   lc::nodectl::CompletionCommand completion(app);
+  lc::nodectl::ManPageCommand man_page(app);
 
   try {
     app.parse(argc, argv);
@@ -319,6 +321,7 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, [](int) { interrupted = true; });
 
   if (completion.parsed()) return completion.run(app, registry, o.target);
+  if (man_page.parsed()) return man_page.run(app, registry);
   if (raw->parsed()) return raw_call(o, raw_method, raw_words);
   if (db.parsed()) return db.run(json_output(o));
   if (shtag.parsed()) return shtag.run(o.target, o.output);
