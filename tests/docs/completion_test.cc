@@ -152,6 +152,8 @@ class CompletionLive : public testing::Test {
 };
 
 TEST_F(CompletionLive, ClusterAndNodeIdsAndTagsFromTheNode) {
+  // More than the 1 s default, for a loaded test machine.
+  ::setenv("NODECTL_COMPLETION_TIMEOUT", "10", 1);
   const std::string sock = node_->socket();
   EXPECT_EQ(complete_bash({"-s", sock, "set_status", ""}), std::vector<std::string>({"1"}));
   EXPECT_EQ(complete_bash({"-s", sock, "set_status", "1", ""}),
@@ -159,6 +161,7 @@ TEST_F(CompletionLive, ClusterAndNodeIdsAndTagsFromTheNode) {
   EXPECT_EQ(complete_bash({"--socket", sock, "shtag_set_active", ""}),
             std::vector<std::string>({"vip/1"}));
   EXPECT_EQ(complete_bash({"-s", sock, "shtag", "get", "v"}), std::vector<std::string>({"vip/1"}));
+  ::unsetenv("NODECTL_COMPLETION_TIMEOUT");
 }
 
 TEST(CompletionZsh, LoadsWithoutSyntaxErrors) {
