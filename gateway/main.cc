@@ -13,6 +13,8 @@
 
 #include "config_file.h"
 #include "lc_build_info.h"
+#include "man/roff.h"
+#include "man_page.h"
 #include "node/log_format.h"
 #include "node/service_notify.h"
 #include "server.h"
@@ -113,6 +115,21 @@ void add_options(CLI::App& app, Options& o) {
   app.add_option("--max-event-streams", o.max_event_streams, "event streams open at once")
       ->check(CLI::Range(std::size_t{1}, std::size_t{10000}))
       ->capture_default_str();
+  // Hidden (no group): only the build calls it (man/CMakeLists.txt). Like
+  // --version, it answers before --node is found missing.
+  app.add_option_function<std::string>(
+         "--man-page",
+         [&app](const std::string& part) {
+           std::fputs((part == "routes" ? lc::gateway::man_routes(lc::gateway::make_routes())
+                                        : lc::man::options(app, false))
+                          .c_str(),
+                      stdout);
+           throw CLI::Success();
+         },
+         "print a part of the man page and exit")
+      ->check(CLI::IsMember({"options", "routes"}))
+      ->configurable(false)
+      ->group("");
 }
 
 // The unix socket to follow events on: --events, else --node if it is one.
@@ -163,6 +180,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::Success& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     app.exit(e);  // prints the message and the usage hint

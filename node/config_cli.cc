@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "lc_build_info.h"
+#include "man/roff.h"
 #include "node/config_toml.h"
 
 namespace lc::node::detail {
@@ -137,6 +138,7 @@ struct Requests {
   bool check_config = false;
   bool print_config = false;
   bool version = false;
+  std::string man_page;  // "options" or "keys": a generated part of the man pages
 };
 
 void add_keys(CLI::App& app, Settings& s) {
@@ -164,7 +166,43 @@ void add_commands(CLI::App& app, Requests& r) {
                              "Print the effective configuration as TOML and exit");
   check->excludes(print);
   app.add_flag("--version", r.version, "Print the version and exit");
-  for (auto* opt : {check, print}) opt->configurable(false);
+  // Hidden (no group): only the build calls it (man/CMakeLists.txt).
+  auto* man = app.add_option("--man-page", r.man_page, "Print a part of the man pages and exit")
+                  ->check(CLI::IsMember({"options", "keys"}))
+                  ->group("");
+  for (auto* opt : {check, print, man}) opt->configurable(false);
+}
+
+std::string_view kind_name(KeyKind k) {
+  switch (k) {
+    case kInt: return "integer";
+    case kText: return "string";
+    case kList: return "array of strings";
+  }
+  return "";
+}
+
+// clusterd.toml(5)'s keys: one .SS per group, each key with its type and
+// default, from the table the parser uses.
+std::string man_keys() {
+  std::string out;
+  std::string_view group;
+  for (const KeySpec& k : kKeys) {
+    if (k.group != group) {
+      group = k.group;
+      out += ".SS " + man::escape(group) + "\n";
+    }
+    std::string term = man::bold(k.name) + " (" + std::string(kind_name(k.kind));
+    if (!k.default_value.empty())
+      term += ", default " + man::escape(k.kind == kInt ? std::string(k.default_value)
+                                                       : toml_quote(k.default_value));
+    out += man::entry(term + ")", std::string(k.help));
+  }
+  return out;
+}
+
+std::string man_page(const CLI::App& app, const std::string& part) {
+  return part == "keys" ? man_keys() : man::options(app, true);
 }
 
 ConfigError error(std::string key, std::string message) {
@@ -235,6 +273,7 @@ Expected<CliResult, ConfigError> read_command_line(int argc, const char* const* 
     return unexpected(error("", e.what()));
   }
   if (!app.remaining().empty()) return unexpected(leftover_error(app.remaining()));
+  if (!requests.man_page.empty()) return CliResult{Mode::kHelp, man_page(app, requests.man_page), {}};
   result.mode = mode_of(requests);
   if (result.mode == Mode::kVersion) result.text = "clusterd " LC_VERSION_TEXT "\n";
   return result;

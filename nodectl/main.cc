@@ -18,10 +18,12 @@
 #include <set>
 
 #include "client.h"
+#include "completion.h"
 #include "db_command.h"
 #include "kv_command.h"
 #include "lc_build_info.h"
 #include "libcluster/mi/registry.h"
+#include "man_page.h"
 #include "render.h"
 #include "shtag_command.h"
 
@@ -306,6 +308,8 @@ int main(int argc, char** argv) {
   lc::nodectl::DbCommand db(app, o.output);
   lc::nodectl::ShtagCommand shtag(app);
   lc::nodectl::KvCommand kv(app, o.output);
+  lc::nodectl::CompletionCommand completion(app);
+  lc::nodectl::ManPageCommand man_page(app);
 
   try {
     app.parse(argc, argv);
@@ -317,6 +321,8 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, [](int) { interrupted = true; });
   std::signal(SIGTERM, [](int) { interrupted = true; });
 
+  if (completion.parsed()) return completion.run(app, registry, o.target);
+  if (man_page.parsed()) return man_page.run(app, registry);
   if (raw->parsed()) return raw_call(o, raw_method, raw_words);
   if (db.parsed()) return db.run(json_output(o));
   if (shtag.parsed()) return shtag.run(o.target, o.output);

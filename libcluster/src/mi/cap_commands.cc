@@ -114,7 +114,7 @@ void add_cap_commands(Registry& r) {
       .module = "clusterer",
       .params = {cluster_id_param(),
                  capability_param(),
-                 {"status", ParamType::kInt, "1 to enable, 0 to disable"}},
+                 {"status", ParamType::kInt, "1 to enable, 0 to disable", {"0", "1"}}},
       .recipes = {{"cluster_id", "capability", "status"}},
       .cli_name = "set_cap_status",
       .handler = clusterer_set_cap_status,

@@ -264,7 +264,7 @@ void add_admin(Registry& r) {
       .help = "sets the status for a specified connection",
       .module = "clusterer",
       .params = {cluster_id_param(),
-                 {"status", ParamType::kInt, "1 to enable, 0 to disable"},
+                 {"status", ParamType::kInt, "1 to enable, 0 to disable", {"0", "1"}},
                  node_id_param("node to change (default: the local node)")},
       .recipes = {{"cluster_id", "status"}, {"cluster_id", "node_id", "status"}},
       .cli_name = "set_status",

@@ -42,6 +42,9 @@ struct Param {
   std::string name{};
   ParamType type = ParamType::kInt;
   std::string help{};  // one line, for nodectl's --help
+  // The fixed values the parameter takes, when it has some: hints for shell
+  // completion and the man page; the handler still checks the value.
+  std::vector<std::string> choices{};
 };
 
 // The parameters of one call, bound by name after a recipe matched. Values
