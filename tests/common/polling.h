@@ -9,21 +9,37 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <random>
 #include <thread>
 
 namespace lc::test {
 
-// A free TCP port on 127.0.0.1 (bound, then released: fine on a test host).
+// A free TCP port on 127.0.0.1 for a server a test starts later. Taken at
+// random below Linux's ephemeral range (32768-60999 by default): a port the
+// kernel handed out (bind to 0) is in that range, and until the server
+// binds it any outgoing connection of a test running in parallel may be
+// given it as its local port ("Address already in use" seconds later).
 inline uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
+  constexpr int kLow = 20000, kHigh = 32700, kTries = 200;
+  // Binds 127.0.0.1:port (0: the kernel chooses) and releases it; the port
+  // bound, or 0 if the bind failed.
+  auto try_port = [](uint16_t port) -> uint16_t {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(port);
+    socklen_t len = sizeof a;
+    const bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+                       ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
+    ::close(fd);
+    return bound ? ntohs(a.sin_port) : 0;
+  };
+  std::random_device rd;
+  std::uniform_int_distribution<int> pick(kLow, kHigh);
+  for (int i = 0; i < kTries; ++i)
+    if (uint16_t port = try_port(static_cast<uint16_t>(pick(rd)))) return port;
+  return try_port(0);  // every try was taken (a crowded host): let the kernel choose
 }
 
 // Polls `cond` every 10 ms for at most `limit`; returns how long it took,
