@@ -553,7 +553,7 @@ struct Replay {
   const Later* later_for(const CapturedCall& c) const {
     static const std::set<std::string> reads = {"clusterer_list", "clusterer_list_topology",
                                                 "get_statistics", "sr_list_reports",
-                                                "cache_fetch"};
+                                                "cache_fetch", "clusterer_list_shtags"};
     if (!c.under_comment || !reads.count(c.method)) return nullptr;
     for (const auto& l : later)
       if (c.comment.find(l.comment_has) != std::string::npos) return &l;
@@ -678,6 +678,8 @@ TEST_F(mi_conformance, MiCommandsCaptureOnThreeNodes) {
   // notice the reset at once, so no minimum delay.
   r.later.push_back({"kill -9 of node 3", 0ms});
   r.later.push_back({"after node 3 died", 0ms});
+  // Node 1's activation reaches node 2 by a broadcast: poll.
+  r.later.push_back({"node 2: after", 0ms});
   r.run({"commands"});
   EXPECT_EQ(r.compared + r.differing, 78);
   if (HasFailure()) std::cout << r.logs();
@@ -721,6 +723,8 @@ TEST_F(mi_conformance, MiCaptureScenarioThree) {
                            << r.logs();
                      }});
   r.later.push_back({"1 s later", 1000ms});
+  // The tag set active on node 2 reaches node 1 by a broadcast: poll.
+  r.later.push_back({"0.5 s later", 500ms});
   // Replication and sync are asynchronous: the reads of the cache poll.
   r.later.push_back({"after the store on node 1", 0ms});
   r.later.push_back({"node 3", 0ms});
