@@ -18,7 +18,9 @@ std::string_view completion_template_fish();
 
 namespace {
 
-// The completion data: "KIND|PATH[|WORD]" → value spec (see nodectl.bash.in).
+// The completion data: "KIND|PATH[|WORD]" → value spec (see nodectl.bash.in),
+// plus "help|PATH|WORD" → the one-line description zsh and fish show beside
+// a subcommand or an option.
 using Table = std::vector<std::pair<std::string, std::string>>;
 
 // Options whose value is a path.
@@ -54,12 +56,17 @@ std::vector<std::string> option_names(const CLI::Option& opt) {
   return names;
 }
 
+// The first line of a help text.
+std::string one_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
 void add_options(const CLI::App& app, const std::string& path, Table& t) {
   std::vector<std::string> all;
   for (const CLI::Option* opt : app.get_options()) {
     if (opt->get_positional()) continue;
     auto names = option_names(*opt);
     all.insert(all.end(), names.begin(), names.end());
+    if (!opt->get_description().empty())
+      for (const auto& n : names) t.emplace_back("help|" + path + "|" + n, one_line(opt->get_description()));
     if (opt->get_expected_max() == 0) continue;  // a flag
     const auto& lnames = opt->get_lnames();
     const bool file = !lnames.empty() && kFileOptions.count(lnames.front());
@@ -129,11 +136,14 @@ void walk(const CLI::App& app, const std::string& path, const mi::Registry& regi
   for (const CLI::App* sub : app.get_subcommands({})) {
     if (sub->get_group().empty()) continue;  // hidden
     const std::string name = sub->get_name();
+    const std::string help = one_line(sub->get_description());
     subs.push_back(name);
     t.emplace_back("sub|" + path + "|" + name, name);
+    if (!help.empty()) t.emplace_back("help|" + path + "|" + name, help);
     for (const auto& alias : sub->get_aliases()) {
       subs.push_back(alias);
       t.emplace_back("sub|" + path + "|" + alias, name);
+      t.emplace_back("help|" + path + "|" + alias, "alias of " + name);
     }
     walk(*sub, path.empty() ? name : path + " " + name, registry, t);
   }
@@ -148,17 +158,35 @@ std::string conn_options(const CLI::App& app) {
   return join(names);
 }
 
-// Every entry as the shell's source text; keys and values are names and
-// words, without quotes.
+// `text` inside single quotes of `shell` (zsh: '\'' for a quote; fish: \'
+// and \\).
+std::string single_quoted(std::string_view text, std::string_view shell) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\'')
+      out += shell == "zsh" ? "'\\''" : "\\'";
+    else if (c == '\\' && shell == "fish")
+      out += "\\\\";
+    else
+      out += c;
+  }
+  return "'" + out + "'";
+}
+
+// Every entry as the shell's source text. Keys and values are names and
+// words, which need no quoting in bash's double quotes; descriptions (free
+// text) go to zsh and fish only, single-quoted.
 std::string render(const Table& t, std::string_view shell) {
   std::string out;
   for (const auto& [key, value] : t) {
-    if (shell == "bash")
+    if (shell == "bash") {
+      if (key.starts_with("help|")) continue;  // bash shows no descriptions
       out += "    [\"" + key + "\"]=\"" + value + "\"\n";
-    else if (shell == "zsh")
-      out += "    '" + key + "' '" + value + "'\n";
-    else
-      out += "        case '" + key + "'\n            echo '" + value + "'\n";
+    } else if (shell == "zsh") {
+      out += "    '" + key + "' " + single_quoted(value, shell) + "\n";
+    } else {
+      out += "        case '" + key + "'\n            echo " + single_quoted(value, shell) + "\n";
+    }
   }
   if (!out.empty()) out.pop_back();  // the template has the line break
   return out;
@@ -184,15 +212,19 @@ std::optional<Json> call_quietly(Connection& c, const std::string& method) {
   return (*res)["result"];
 }
 
-// The values of one kind in an answer of the node.
-std::set<std::string> values_in(std::string_view kind, const Json& result) {
+// The values of one kind in an answer of the node; node ids, tags and
+// capabilities of cluster `cluster` only, unless it is 0.
+std::set<std::string> values_in(std::string_view kind, const Json& result, int cluster) {
   std::set<std::string> values;
   if (kind == "tags") {
-    for (const auto& t : result) values.insert(t["Tag"].get<std::string>() + "/" + t["Cluster"].dump());
+    for (const auto& t : result)
+      if (cluster == 0 || t["Cluster"] == cluster)
+        values.insert(t["Tag"].get<std::string>() + "/" + t["Cluster"].dump());
     return values;
   }
   for (const auto& cl : result["Clusters"]) {
     if (kind == "clusters") values.insert(cl["cluster_id"].dump());
+    if (cluster != 0 && cl["cluster_id"] != cluster) continue;
     if (kind == "nodes")
       for (const auto& n : cl.value("Nodes", Json::array())) values.insert(n["node_id"].dump());
     if (kind == "caps")
@@ -222,14 +254,14 @@ std::string completion_script(const CLI::App& app, const mi::Registry& registry,
   return text;
 }
 
-bool print_live_values(const Target& target, std::string_view kind) {
+bool print_live_values(const Target& target, std::string_view kind, int cluster) {
   std::string err;
   auto c = Connection::open(target, &err);
   if (!c) return false;
   auto result = call_quietly(*c, method_of(kind));
   if (!result) return false;
   try {
-    for (const auto& v : values_in(kind, *result)) std::cout << v << "\n";
+    for (const auto& v : values_in(kind, *result, cluster)) std::cout << v << "\n";
   } catch (const Json::exception&) {
     return false;  // an answer of another shape: no values rather than an error
   }
@@ -244,13 +276,15 @@ CompletionCommand::CompletionCommand(CLI::App& app) {
   values_->add_option("kind", kind_, "clusters, nodes, tags or caps")
       ->required()
       ->check(CLI::IsMember({"clusters", "nodes", "tags", "caps"}));
+  values_->add_option("cluster", cluster_, "only the values of this cluster (not for clusters)")
+      ->check(CLI::PositiveNumber);
 }
 
 bool CompletionCommand::parsed() const { return script_->parsed() || values_->parsed(); }
 
 int CompletionCommand::run(const CLI::App& app, const mi::Registry& registry,
                            const Target& target) const {
-  if (values_->parsed()) return print_live_values(target, kind_) ? 0 : 1;
+  if (values_->parsed()) return print_live_values(target, kind_, kind_ == "clusters" ? 0 : cluster_) ? 0 : 1;
   std::cout << completion_script(app, registry, shell_);
   return 0;
 }

@@ -1,8 +1,9 @@
 // `nodectl completion bash|zsh|fish`: the shell completion scripts, from the
 // templates in completions/ and nodectl's own CLI11 app (the MI command
 // registry gives the positional values), so that a new command completes
-// without touching a script. `nodectl completion-values KIND` (hidden) prints
-// the live values the scripts ask the node for.
+// without touching a script. `nodectl completion-values KIND [CLUSTER]`
+// (hidden) prints the live values the scripts ask the node for, narrowed to
+// the cluster already typed on the command line.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -19,8 +20,9 @@ std::string completion_script(const CLI::App& app, const mi::Registry& registry,
                               std::string_view shell);
 
 // The KIND values ("clusters", "nodes", "tags", "caps") of the node, one a
-// line; returns false, printing nothing, when the node does not answer.
-bool print_live_values(const Target& target, std::string_view kind);
+// line, those of cluster `cluster` only unless it is 0; returns false,
+// printing nothing, when the node does not answer.
+bool print_live_values(const Target& target, std::string_view kind, int cluster);
 
 // The subcommands, wired into `app`.
 class CompletionCommand {
@@ -35,6 +37,7 @@ class CompletionCommand {
   CLI::App* values_ = nullptr;
   std::string shell_;
   std::string kind_;
+  int cluster_ = 0;  // 0: every cluster
 };
 
 }  // namespace lc::nodectl

@@ -1,6 +1,8 @@
 // The generated completion scripts of nodectl: bash's completion function is
 // called as bash would (COMP_WORDS, COMP_CWORD, COMP_LINE, COMP_POINT) and its
-// COMPREPLY checked; zsh and fish scripts must at least load.
+// COMPREPLY checked; zsh's with `words` and `CURRENT` set as compsys sets
+// them and compadd/_describe/_files standing in for compsys's; fish's
+// through `complete -C`, as fish itself asks.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -54,6 +56,44 @@ std::vector<std::string> complete_bash(const std::vector<std::string>& words,
   out.erase(std::remove(out.begin(), out.end(), ""), out.end());
   std::sort(out.begin(), out.end());
   return out;
+}
+
+// The same through the zsh script: each candidate a line, those offered with
+// a description as "word:description", files as "@files".
+std::vector<std::string> complete_zsh(const std::vector<std::string>& words) {
+  std::string args = quote(LC_NODECTL_BIN);
+  for (const auto& w : words) args += " " + quote(w);
+  const std::string stubs =
+      "compadd() { while (( $# )); do case $1 in"
+      " -a) print -l -- ${(P)2}; return;; --) shift; print -l -- \"$@\"; return;;"
+      " -*) shift;; *) print -l -- \"$@\"; return;; esac; done; };"
+      " _describe() { print -l -- ${(P)4}; };"
+      " _files() { print -- @files; };";
+  const std::string script = stubs + " words=(\"$@\"); CURRENT=$#words; source " +
+                             quote(kDir + "/_nodectl");
+  auto out = lines(run("zsh -f -c " + quote(script) + " nodectl " + args));
+  out.erase(std::remove(out.begin(), out.end(), ""), out.end());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// The same through fish's own completion (`complete -C`): "word\tdescription"
+// where there is a description. The built nodectl is first in PATH: the
+// line's own command word gives the live values.
+std::vector<std::string> complete_fish(const std::string& line) {
+  const std::string script = kDir + "/nodectl.fish";
+  const std::string bin_dir = std::filesystem::path(LC_NODECTL_BIN).parent_path().string();
+  auto out = lines(run("PATH=" + quote(bin_dir) + ":\"$PATH\" fish -c " +
+                       quote("source " + quote(script) + "; complete -C " + quote(line))));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// The words without their descriptions.
+std::vector<std::string> words_of(std::vector<std::string> candidates, char separator) {
+  for (auto& c : candidates) c = c.substr(0, c.find(separator));
+  std::sort(candidates.begin(), candidates.end());
+  return candidates;
 }
 
 bool has(const std::vector<std::string>& v, const std::string& word) {
@@ -164,27 +204,64 @@ TEST_F(CompletionLive, ClusterAndNodeIdsAndTagsFromTheNode) {
   ::unsetenv("NODECTL_COMPLETION_TIMEOUT");
 }
 
+TEST_F(CompletionLive, NodeIdsAndTagsOfTheClusterTyped) {
+  ::setenv("NODECTL_COMPLETION_TIMEOUT", "10", 1);
+  const std::string sock = node_->socket();
+  const auto ctl = [&](const std::vector<std::string>& args) { return node_->ctl(args).out; };
+  EXPECT_EQ(ctl({"completion-values", "nodes", "1"}), "2\n");  // the others
+  EXPECT_EQ(ctl({"completion-values", "nodes", "7"}), "");
+  EXPECT_EQ(ctl({"completion-values", "tags", "7"}), "");
+  EXPECT_EQ(ctl({"completion-values", "clusters", "7"}), "1\n");  // no narrowing of clusters
+  // set_status 7 (a cluster the node is not in): only the status values.
+  EXPECT_EQ(complete_bash({"-s", sock, "set_status", "7", ""}), std::vector<std::string>({"0", "1"}));
+  if (installed("zsh")) {
+    EXPECT_EQ(complete_zsh({"-s", sock, "set_status", "1", ""}),
+              std::vector<std::string>({"0", "1", "2"}));
+    EXPECT_EQ(complete_zsh({"-s", sock, "set_status", "7", ""}), std::vector<std::string>({"0", "1"}));
+  }
+  if (installed("fish")) {
+    EXPECT_EQ(complete_fish("nodectl -s " + sock + " set_status 1 "),
+              std::vector<std::string>({"0", "1", "2"}));
+    EXPECT_EQ(complete_fish("nodectl -s " + sock + " set_status 7 "),
+              std::vector<std::string>({"0", "1"}));
+  }
+  ::unsetenv("NODECTL_COMPLETION_TIMEOUT");
+}
+
 TEST(CompletionZsh, LoadsWithoutSyntaxErrors) {
   if (!installed("zsh")) GTEST_SKIP() << "zsh is not installed";
   EXPECT_EQ(std::system(("zsh -n " + quote(kDir + "/_nodectl")).c_str()), 0);
+}
+
+TEST(CompletionZsh, SubcommandsOptionsAndValues) {
+  if (!installed("zsh")) GTEST_SKIP() << "zsh is not installed";
+  const auto subs = complete_zsh({""});
+  EXPECT_TRUE(has(words_of(subs, ':'), "list_topology"));
+  EXPECT_FALSE(has(words_of(subs, ':'), "completion-values"));  // hidden
+  EXPECT_TRUE(has(subs, "ls:alias of list"));
+  EXPECT_EQ(words_of(complete_zsh({"db", ""}), ':'),
+            std::vector<std::string>({"add", "list", "migrate", "remove", "update"}));
+  EXPECT_TRUE(has(complete_zsh({"--"}), "--socket:MI unix socket of the node"));
+  EXPECT_EQ(complete_zsh({"-o", ""}), std::vector<std::string>({"json", "table"}));
+  EXPECT_EQ(complete_zsh({"set_status", "1", "2", ""}), std::vector<std::string>({"0", "1"}));
+  EXPECT_EQ(complete_zsh({"check_addr", "1", "10.0.0.1", ""}), std::vector<std::string>({"bin", "sip"}));
+  EXPECT_EQ(complete_zsh({"-s", ""}), std::vector<std::string>({"@files"}));
 }
 
 TEST(CompletionFish, LoadsAndCompletes) {
   if (!installed("fish")) GTEST_SKIP() << "fish is not installed";
   const std::string script = kDir + "/nodectl.fish";
   EXPECT_EQ(std::system(("fish -n " + quote(script)).c_str()), 0);
-  auto complete = [&](const std::string& line) {
-    auto out = lines(run("fish -c " + quote("source " + quote(script) + "; complete -C " + quote(line))));
-    for (auto& l : out) l = l.substr(0, l.find('\t'));
-    std::sort(out.begin(), out.end());
-    return out;
-  };
+  auto complete = [&](const std::string& line) { return words_of(complete_fish(line), '\t'); };
   auto c = complete("nodectl list_t");
   EXPECT_EQ(c, std::vector<std::string>({"list_topology"}));
   EXPECT_EQ(complete("nodectl -o "), std::vector<std::string>({"json", "table"}));
   EXPECT_EQ(complete("nodectl set_status 1 "), std::vector<std::string>({"0", "1"}));
   EXPECT_EQ(complete("nodectl db "),
             std::vector<std::string>({"add", "list", "migrate", "remove", "update"}));
+  // Descriptions beside subcommands and options, quotes kept.
+  EXPECT_TRUE(has(complete_fish("nodectl l"), "ls\talias of list"));
+  EXPECT_TRUE(has(complete_fish("nodectl --so"), "--socket\tMI unix socket of the node"));
 }
 
 }  // namespace
