@@ -15,6 +15,7 @@
 #include "lc_build_info.h"
 #include "man/roff.h"
 #include "man_page.h"
+#include "openapi.h"
 #include "node/log_format.h"
 #include "node/service_notify.h"
 #include "server.h"
@@ -115,8 +116,19 @@ void add_options(CLI::App& app, Options& o) {
   app.add_option("--max-event-streams", o.max_event_streams, "event streams open at once")
       ->check(CLI::Range(std::size_t{1}, std::size_t{10000}))
       ->capture_default_str();
-  // Hidden (no group): only the build calls it (man/CMakeLists.txt). Like
+  // For client generators and docs, without a node or a listener. Like
   // --version, it answers before --node is found missing.
+  app.add_flag_callback(
+         "--print-openapi",
+         [] {
+           std::puts(lc::gateway::openapi_document(lc::gateway::make_routes(), LC_VERSION)
+                         .dump(2)
+                         .c_str());
+           throw CLI::Success();
+         },
+         "print the OpenAPI 3.1 document of the routes (as GET /openapi.json) and exit")
+      ->configurable(false);
+  // Hidden (no group): only the build calls it (man/CMakeLists.txt).
   app.add_option_function<std::string>(
          "--man-page",
          [&app](const std::string& part) {

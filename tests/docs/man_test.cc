@@ -1,12 +1,15 @@
 // The generated man pages: groff (and mandoc, when installed) render them
 // without warnings, and each mentions everything its declarations hold:
 // every MI command's subcommand in nodectl(1), every configuration key in
-// clusterd.toml(5) and as an option in clusterd(8).
+// clusterd.toml(5) and as an option in clusterd(8), every route of the
+// gateway's OpenAPI document in cluster-gateway(8).
 #include <gtest/gtest.h>
 
 #include <cctype>
 #include <cstdlib>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "libcluster/mi/registry.h"
 #include "node/config_cli.h"
@@ -100,12 +103,29 @@ TEST(ManClusterd, MentionsEveryKeyAndItsDefault) {
   EXPECT_FALSE(mentions(daemon, "--man-page"));
 }
 
-TEST(ManGateway, MentionsRoutesAndAuth) {
+TEST(ManGateway, MentionsAuth) {
   const std::string text = text_of("cluster-gateway.8");
-  for (const char* word : {"GET /v1/clusters", "/livez", "/openapi.json", "--token-file",
-                           "Authorization: Bearer", "write token"})
+  for (const char* word : {"--token-file", "--print-openapi", "Authorization: Bearer", "write token"})
     EXPECT_TRUE(mentions(text, word)) << word;
   EXPECT_FALSE(mentions(text, "--man-page"));
+}
+
+// Every operation of the gateway's OpenAPI document (the same route table)
+// has its entry in ROUTES, with each of its parameters.
+TEST(ManGateway, MentionsEveryRouteAndParameter) {
+  const std::string text = text_of("cluster-gateway.8");
+  const auto doc = nlohmann::json::parse(run(std::string(LC_GATEWAY_BIN) + " --print-openapi"));
+  int operations = 0;
+  for (const auto& [path, item] : doc.at("paths").items())
+    for (const auto& [method, op] : item.items()) {
+      std::string upper = method;
+      for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      EXPECT_TRUE(has_line_starting(text, upper + " " + path)) << upper << " " << path;
+      for (const auto& p : op.value("parameters", nlohmann::json::array()))
+        EXPECT_TRUE(mentions(text, p.at("name").get<std::string>())) << path << " " << p.at("name");
+      ++operations;
+    }
+  EXPECT_GE(operations, 30);
 }
 
 }  // namespace
