@@ -57,7 +57,7 @@ Json operation(const Route& r) {
   for (const auto& p : r.params) params.push_back(parameter(p));
   if (!params.empty()) op["parameters"] = params;
   if (!r.body_schema.is_null())
-    op["requestBody"] = Json{{"required", true},
+    op["requestBody"] = Json{{"required", r.body_required},
                              {"content", {{"application/json", {{"schema", r.body_schema}}}}}};
   op["responses"] = responses(r);
   op["security"] = r.access == Access::kPublic ? Json::array()

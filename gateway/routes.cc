@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "messages.h"
+#include "mi_routes.h"
 #include "schemas.h"
 #include "status_page.h"
 #include "metrics.h"
@@ -545,6 +546,7 @@ std::vector<Route> make_routes() {
   routes.push_back(with_schema(reload_route(), schemas::kReloaded));
   routes.push_back(with_schema(check_addr_route(), schemas::kCheckAddr));
   routes.push_back(events_route());
+  for (auto& r : registry_routes(mi::make_clusterer_registry())) routes.push_back(std::move(r));
   routes.push_back(with_schema(local_get("/livez", "The gateway process is up (does not ask the node)",
                              [](const RouteInput&, Services&) -> Reply {
                                return Json{{"status", "ok"}};

@@ -75,6 +75,7 @@ struct Route {
   std::string calls;       // the MI commands a gateway-answered route calls (for the docs)
   std::vector<Param> params;
   Json body_schema;      // JSON Schema of the request body; null: no body
+  bool body_required = true;  // with a body_schema: false lets the body be left out (null)
   Json response_schema;  // JSON Schema of the 200 body; null: any JSON
   std::string response_type = "application/json";
   bool event_stream = false;  // answered by the server as Server-Sent Events

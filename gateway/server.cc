@@ -46,7 +46,10 @@ void send_problem(httplib::Response& res, const Problem& p, const std::string& i
 
 std::optional<Problem> parse_body(const Route& route, const httplib::Request& req, Json* body) {
   if (route.body_schema.is_null()) return std::nullopt;
-  if (req.body.empty()) return bad_request("this route needs a JSON body");
+  if (req.body.empty()) {
+    if (!route.body_required) return std::nullopt;
+    return bad_request("this route needs a JSON body");
+  }
   try {
     *body = Json::parse(req.body);
   } catch (const Json::parse_error& e) {
@@ -101,6 +104,14 @@ struct Server::Impl {
 
   void respond(const CompiledRoute& cr, const httplib::Request& req, httplib::Response& res) {
     const Route& route = *cr.route;
+    // httplib (0.11) leaves a GET's body unread and would parse it as the
+    // next request, then close on it: the client could lose this answer to
+    // the reset. Say so, shortly, and close the connection.
+    if (req.method == "GET" && (req.get_header_value<uint64_t>("Content-Length") > 0 ||
+                                req.has_header("Transfer-Encoding"))) {
+      res.set_header("Connection", "close");
+      return send_problem(res, bad_request("a GET request takes no body"), req.path);
+    }
     if (!authorized(settings.tokens, route.access, req.get_header_value("Authorization")))
       return send_problem(res, Problem{401, "this route needs Authorization: Bearer <token>",
                                        {}, {}, {}},

@@ -477,6 +477,65 @@ TEST_F(GatewayCluster, WrongMethodIs405WithAllow) {
   EXPECT_EQ(res->get_header_value("Allow"), "GET, PUT, DELETE");
 }
 
+// A GET with a body is refused in a few bytes rather than answered while
+// its unread body is taken for the next request (httplib 0.11).
+TEST_F(GatewayCluster, GetWithABodyIsABadRequest) {
+  httplib::Request req;
+  req.method = "GET";
+  req.path = "/metrics";
+  req.body = std::string(100000, '[');
+  req.set_header("Content-Type", "application/json");
+  auto res = gw()->send(req);
+  expect_status(res, 400, "GET with a body");
+  EXPECT_EQ(body_of(res)["detail"], "a GET request takes no body") << res->body;
+  expect_status(gw()->Get("/metrics"), 200, "GET without one");
+}
+
+// POST /v1/mi/{command}: every command the node lists (but the streaming
+// subscribe) is a route, answering the MI result unchanged.
+TEST_F(GatewayCluster, EveryMiCommandIsAPostRoute) {
+  auto c = gw();
+  auto doc = body_of(c->Get("/openapi.json"));
+  auto which = post(*c, "/v1/mi/which", "");
+  expect_status(which, 200, "which");
+  const Json commands = body_of(which);
+  ASSERT_GT(commands.size(), 25u) << commands.dump();
+  for (const auto& name : commands) {
+    const std::string path = "/v1/mi/" + name.get<std::string>();
+    if (name == "subscribe") {
+      EXPECT_FALSE(doc["paths"].contains(path)) << "a streaming command";
+      continue;
+    }
+    EXPECT_TRUE(doc["paths"][path].contains("post")) << path;
+  }
+  const auto& status_body =
+      doc["paths"]["/v1/mi/clusterer_set_status"]["post"]["requestBody"]["content"]
+         ["application/json"]["schema"]["oneOf"][0];
+  EXPECT_EQ(status_body["required"], Json({"cluster_id", "status"})) << status_body.dump();
+  EXPECT_EQ(status_body["properties"]["status"]["enum"], Json({0, 1})) << status_body.dump();
+
+  // The same JSON as the node's own MI (node 1's mi_http).
+  httplib::Client mi("127.0.0.1", s_->http_port);
+  auto raw = mi.Post("/mi", R"({"jsonrpc":"2.0","method":"clusterer_list","id":1})",
+                     "application/json");
+  ASSERT_TRUE(raw);
+  EXPECT_EQ(body_of(post(*c, "/v1/mi/clusterer_list", "")), Json::parse(raw->body)["result"]);
+
+  // Named and positional parameters.
+  expect_status(post(*c, "/v1/mi/cache_store", R"({"system":"local","attr":"mi_route","value":"v7"})"),
+                200, "named");
+  EXPECT_EQ(body_of(post(*c, "/v1/mi/cache_fetch", R"(["local","mi_route"])")),
+            Json({{"key", "mi_route"}, {"value", "v7"}}));
+  auto res = post(*c, "/v1/mi/cache_fetch", R"({"system":"local","attr":"no_such_key"})");
+  expect_status(res, 400, "MI error of the node, its code as the status");
+  EXPECT_EQ(body_of(res)["mi_message"], "Value not found") << res->body;
+  res = post(*c, "/v1/mi/cache_fetch", R"({"system":"local","bogus":1})");
+  expect_status(res, 400, "unknown parameter");
+  EXPECT_EQ(body_of(res)["mi_code"], -32602) << res->body;
+  expect_status(post(*c, "/v1/mi/cache_fetch", "5"), 400, "a body that is no object or array");
+  expect_status(c->Get("/v1/mi/which"), 405, "GET on an MI route");
+}
+
 TEST_F(GatewayCluster, OpenapiListsEveryRoute) {
   auto doc = body_of(gw()->Get("/openapi.json"));
   const std::vector<std::pair<std::string, std::string>> routes = {
