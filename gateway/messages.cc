@@ -192,9 +192,8 @@ Reply send_mi(const RouteInput& in, Services& s) {
   params.update(std::get<Json>(cmd));
   MiOutcome o = s.node.call("cluster_send_mi", params, s.mi_timeout);
   if (o.kind != MiOutcome::Kind::kResult) {
-    Problem p = problem_of(o, "cluster_send_mi");
-    if (o.kind == MiOutcome::Kind::kMiError && o.message == "Destination down") p.status = 503;
-    return p;
+    if (auto p = remap_mi_error(o, 400, "Destination down", 503, "cluster_send_mi")) return *p;
+    return problem_of(o, "cluster_send_mi");
   }
   // OpenSIPS answers a disabled local node with a result, not an error.
   if (o.result == "Local node disabled")

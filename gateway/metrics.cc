@@ -69,26 +69,15 @@ std::optional<double> stat_value(const Json& v) {
   return d;
 }
 
-// The node did not answer at all (as opposed to answering with an error).
-bool node_silent(const MiOutcome& o) {
-  return o.kind != MiOutcome::Kind::kResult && o.kind != MiOutcome::Kind::kMiError;
-}
 
 // ---- the node's side of a scrape
 
 struct NodeScrape {
-  Services& s;
+  CallSequence calls;
   std::vector<Family> families;
-  bool up = true;
 
-  // One MI call; the scrape stops asking once the node is silent, so a dead
-  // node costs one timeout, not one per command.
   std::optional<Json> ask(const std::string& command, const Json& params) {
-    if (!up) return std::nullopt;
-    MiOutcome o = s.node.call(command, params, s.mi_timeout);
-    if (node_silent(o)) up = false;
-    if (o.kind != MiOutcome::Kind::kResult) return std::nullopt;
-    return std::move(o.result);
+    return calls.ask(command, params);
   }
 
   // "group:name" → true when the node calls it incremental. Only OpenSIPS
@@ -165,13 +154,13 @@ struct NodeScrape {
 };
 
 Reply scrape(const RouteInput&, Services& s) {
-  NodeScrape node{s, {}};
+  NodeScrape node{CallSequence(s.node, s.mi_timeout), {}};
   node.statistics();
   node.links();
   node.capabilities();
   Family up{"cluster_gateway_node_up", "gauge",
             "1 when the node answered this scrape's MI calls, 0 when it could not be reached", {}};
-  up.add("", node.up);
+  up.add("", node.calls.node_answered());
   std::vector<Family> all = std::move(node.families);
   all.push_back(std::move(up));
   if (s.events) {

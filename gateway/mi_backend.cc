@@ -237,4 +237,15 @@ std::unique_ptr<MiBackend> make_backend(const std::string& node, std::string* er
   return nullptr;
 }
 
+std::optional<Json> CallSequence::ask(const std::string& method, const Json& params) {
+  if (!answered_) return std::nullopt;
+  MiOutcome o = node_.call(method, params, timeout_);
+  if (o.kind == MiOutcome::Kind::kResult) return std::move(o.result);
+  if (o.kind != MiOutcome::Kind::kMiError) {
+    answered_ = false;
+    silence_ = std::move(o);
+  }
+  return std::nullopt;
+}
+
 }  // namespace lc::gateway

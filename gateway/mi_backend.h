@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace lc::gateway {
@@ -37,6 +38,26 @@ class MiBackend {
                          std::chrono::milliseconds timeout) = 0;
   // "unix:/path" or "http://host:port/path", for logs and error details.
   virtual const std::string& address() const = 0;
+};
+
+// Several MI calls to one node for one answer (a scrape, a readiness
+// probe): once the node has not answered one (unreachable, no reply in
+// time, garbage), the rest are skipped, so a dead node costs one timeout,
+// not one per call.
+class CallSequence {
+ public:
+  CallSequence(MiBackend& node, std::chrono::milliseconds timeout) : node_(node), timeout_(timeout) {}
+  // The result; nothing when the node answered an MI error or was silent.
+  std::optional<Json> ask(const std::string& method, const Json& params);
+  bool node_answered() const { return answered_; }
+  // The call the node did not answer, when !node_answered().
+  const MiOutcome& silence() const { return silence_; }
+
+ private:
+  MiBackend& node_;
+  std::chrono::milliseconds timeout_;
+  bool answered_ = true;
+  MiOutcome silence_;
 };
 
 // `node` is "unix:/path/to/mi.sock" or "http://IP:PORT/PATH"; nothing (and

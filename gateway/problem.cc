@@ -51,13 +51,18 @@ Problem problem_of(const MiOutcome& failed, const std::string& command) {
   return p;
 }
 
-std::optional<Problem> unknown_target_is_404(const MiOutcome& o, const std::string& command) {
-  if (o.kind != MiOutcome::Kind::kMiError || o.mi_code != 400 ||
-      (o.message != "Unknown cluster id" && o.message != "Unknown node id"))
+std::optional<Problem> remap_mi_error(const MiOutcome& o, int mi_code, std::string_view message,
+                                      int status, const std::string& command) {
+  if (o.kind != MiOutcome::Kind::kMiError || o.mi_code != mi_code || o.message != message)
     return std::nullopt;
   Problem p = problem_of(o, command);
-  p.status = 404;
+  p.status = status;
   return p;
+}
+
+std::optional<Problem> unknown_target_is_404(const MiOutcome& o, const std::string& command) {
+  if (auto p = remap_mi_error(o, 400, "Unknown cluster id", 404, command)) return p;
+  return remap_mi_error(o, 400, "Unknown node id", 404, command);
 }
 
 Json problem_json(const Problem& p, const std::string& instance) {

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "mi_backend.h"
 
@@ -30,6 +31,12 @@ Problem no_event_source();
 // reply in time → 504, any other failure of the
 // node or of the transport → 502 (the gateway itself did nothing wrong).
 Problem problem_of(const MiOutcome& failed, const std::string& command);
+
+// The MI error `mi_code` `message` of `o` as a problem with HTTP `status`
+// instead (the MI code and message kept in the body): a route's own meaning
+// of one MI error (G2). Nothing for any other outcome.
+std::optional<Problem> remap_mi_error(const MiOutcome& o, int mi_code, std::string_view message,
+                                      int status, const std::string& command);
 
 // The clusterer answers an unknown cluster or node with MI 400 ("Unknown
 // cluster id", "Unknown node id"); for a REST path that names them this is

@@ -15,20 +15,15 @@ std::string join(const std::vector<std::string>& items) {
 
 // The node's answers the checks need, asked once each.
 struct NodeView {
-  Services& s;
-  MiOutcome failed;  // the first call the node did not answer
-  bool answered = true;
+  CallSequence calls;
 
+  // The result, keys lower-cased.
   std::optional<Json> ask(const std::string& command, const Json& params) {
-    if (!answered) return std::nullopt;
-    MiOutcome o = s.node.call(command, params, s.mi_timeout);
-    if (o.kind == MiOutcome::Kind::kResult) return lower_keys(o.result);
-    if (o.kind != MiOutcome::Kind::kMiError) {
-      answered = false;
-      failed = o;
-    }
-    return std::nullopt;
+    auto result = calls.ask(command, params);
+    if (!result) return std::nullopt;
+    return lower_keys(*result);
   }
+  bool answered() const { return calls.node_answered(); }
 };
 
 // MI shows no "local node enabled" flag. cluster_send_mi answers the result
@@ -45,7 +40,7 @@ ReadinessCheck local_enabled(NodeView& v, const Json& topology) {
                    Json{{"cluster_id", cid}, {"destination", unused_id}, {"cmd_name", "which"}});
     if (r && *r == "Local node disabled") disabled.push_back(std::to_string(cid));
   }
-  if (!v.answered) return {"local_node_enabled", false, kNotChecked};
+  if (!v.answered()) return {"local_node_enabled", false, kNotChecked};
   if (!disabled.empty())
     return {"local_node_enabled", false, "the local node is disabled in cluster " + join(disabled)};
   return {"local_node_enabled", true, "the local node is enabled in every cluster"};
@@ -71,7 +66,7 @@ std::string cluster_peers(const Json& cluster, bool* ok) {
 
 ReadinessCheck peers(NodeView& v) {
   auto list = v.ask("clusterer_list", Json::object());
-  if (!list) return {"peers", false, v.answered ? "clusterer_list failed" : kNotChecked};
+  if (!list) return {"peers", false, v.answered() ? "clusterer_list failed" : kNotChecked};
   bool ok = true;
   std::vector<std::string> details;
   for (const auto& c : list->value("clusters", Json::array())) details.push_back(cluster_peers(c, &ok));
@@ -81,7 +76,7 @@ ReadinessCheck peers(NodeView& v) {
 ReadinessCheck capabilities(NodeView& v) {
   auto status = v.ask("sr_list_status", Json{{"group", "clusterer"}});
   if (!status || !status->is_array())
-    return {"capabilities", false, v.answered ? "sr_list_status failed" : kNotChecked};
+    return {"capabilities", false, v.answered() ? "sr_list_status failed" : kNotChecked};
   std::vector<std::string> synced, not_synced;
   for (const auto& id : *status) {
     const std::string name = id.value("name", "");
@@ -121,10 +116,10 @@ Reply readyz(const RouteInput& in, Services& s) {
 }  // namespace
 
 std::vector<ReadinessCheck> readiness_checks(Services& s) {
-  NodeView v{s, {}};
+  NodeView v{CallSequence(s.node, s.mi_timeout)};
   auto topology = v.ask("clusterer_list_topology", Json::object());
-  if (!v.answered)
-    return {{"node", false, "the node does not answer MI: " + v.failed.message},
+  if (!v.answered())
+    return {{"node", false, "the node does not answer MI: " + v.calls.silence().message},
             {"local_node_enabled", false, kNotChecked},
             {"peers", false, kNotChecked},
             {"capabilities", false, kNotChecked}};
@@ -134,7 +129,7 @@ std::vector<ReadinessCheck> readiness_checks(Services& s) {
                                              "clusterer_list_topology failed"});
   checks.push_back(peers(v));
   checks.push_back(capabilities(v));
-  if (!v.answered) checks[0] = {"node", false, "the node stopped answering MI: " + v.failed.message};
+  if (!v.answered()) checks[0] = {"node", false, "the node stopped answering MI: " + v.calls.silence().message};
   return checks;
 }
 

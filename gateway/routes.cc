@@ -144,17 +144,6 @@ Route mi_route(Method method, std::string path, std::string summary, std::string
   return r;
 }
 
-// The MI error as a problem with another HTTP status (the MI code and
-// message are kept).
-std::optional<Problem> remap(const MiOutcome& o, int mi_code, const std::string& message,
-                             int status, const std::string& command) {
-  if (o.kind != MiOutcome::Kind::kMiError || o.mi_code != mi_code || o.message != message)
-    return std::nullopt;
-  Problem p = problem_of(o, command);
-  p.status = status;
-  return p;
-}
-
 // {"status":"enabled"|"disabled"} → 1 / 0.
 std::variant<int, Problem> enabled_status(const Json& body) {
   if (!body.is_object() || !body.contains("status") || !body["status"].is_string())
@@ -198,7 +187,7 @@ Route remove_node_route() {
       });
   // A DB-provisioned node is removed from the database, not here.
   r.mi_error = [](const RouteInput&, const MiOutcome& o) {
-    if (auto p = remap(o, 400, "Running in DB mode", 409, "clusterer_remove_node")) return p;
+    if (auto p = remap_mi_error(o, 400, "Running in DB mode", 409, "clusterer_remove_node")) return p;
     return unknown_target_is_404(o, "clusterer_remove_node");
   };
   return r;
@@ -285,10 +274,8 @@ std::string cache_system(const RouteInput& in) { return "local:" + in.path.at("c
 std::optional<Problem> kv_error(const RouteInput& in, const MiOutcome& o,
                                 const std::string& command) {
   if (o.kind != MiOutcome::Kind::kMiError) return std::nullopt;
-  if (o.mi_code == 400 && o.message == "Value not found") {
-    Problem p = problem_of(o, command);
-    p.status = 404;
-    p.detail = "no key '" + in.path.at("key") + "' in collection '" + in.path.at("collection") + "'";
+  if (auto p = remap_mi_error(o, 400, "Value not found", 404, command)) {
+    p->detail = "no key '" + in.path.at("key") + "' in collection '" + in.path.at("collection") + "'";
     return p;
   }
   if (o.mi_code == 500 && o.message.rfind("Cache ", 0) == 0) {
@@ -400,7 +387,7 @@ Route reload_route() {
   // A node provisioned in its config has nothing to reload: the request
   // conflicts with the node's mode rather than being malformed.
   r.mi_error = [](const RouteInput&, const MiOutcome& o) {
-    return remap(o, 400, "Non-DB mode", 409, "clusterer_reload");
+    return remap_mi_error(o, 400, "Non-DB mode", 409, "clusterer_reload");
   };
   return r;
 }
