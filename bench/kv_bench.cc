@@ -21,6 +21,8 @@
 // dispatch_jobs=1 as clusterd) with a kv::Kv attached through
 // kv::RuntimeLink, on its own thread and free 127.0.0.1 port. Every wait is
 // bounded; the program binds only 127.0.0.1 and stops by itself.
+#include <CLI/CLI.hpp>
+
 #include <algorithm>
 #include <array>
 #include <asio.hpp>
@@ -561,46 +563,26 @@ int run_put(const Params& p) {
   return app.ok() && loop.ok() ? 0 : 1;
 }
 
-void usage() {
-  std::fprintf(stderr,
-               "usage: kv_bench [--sync-keys N] [--puts N] [--window W] [--reps R] [--only sync|put]\n"
-               "                [--queue-mib M]\n"
-               "  sync: N keys (default 1000000) from a donor to a fresh joiner, R runs (default 3)\n"
-               "  put: N puts per run (default 200000) replicated to 2 nodes, at most W\n"
-               "  (default 1024) in flight\n"
-               "  M: the runtime's per-connection send queue bound in MiB (default: the\n"
-               "  runtime's 8 MiB, as clusterd)\n");
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   Params p;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto value = [&]() -> uint64_t {
-      if (i + 1 >= argc) {
-        usage();
-        std::exit(2);
-      }
-      return std::strtoull(argv[++i], nullptr, 10);
-    };
-    if (a == "--sync-keys") p.sync_keys = value();
-    else if (a == "--puts") p.puts = value();
-    else if (a == "--window") p.window = value();
-    else if (a == "--reps") p.reps = static_cast<int>(value());
-    else if (a == "--queue-mib") p.queue_mib = value();
-    else if (a == "--only" && i + 1 < argc) p.only = argv[++i];
-    else {
-      usage();
-      return 2;
-    }
-  }
-  if (p.sync_keys == 0 || p.puts == 0 || p.window < p.chunk || p.reps < 1 ||
-      !(p.only.empty() || p.only == "sync" || p.only == "put")) {
-    usage();
-    return 2;
-  }
+  CLI::App app{"kv_bench: the replicated cache's full sync and replicated puts between real runtimes"};
+  app.add_option("--sync-keys", p.sync_keys, "keys synced from a donor to a fresh joiner")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--puts", p.puts, "puts per run, replicated to 2 nodes")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--window", p.window, "puts in flight at most (at least the chunk, 256)")
+      ->check(CLI::Range(p.chunk, uint64_t{1} << 30))
+      ->capture_default_str();
+  app.add_option("--reps", p.reps, "runs of each case")->check(CLI::Range(1, 100))->capture_default_str();
+  app.add_option("--only", p.only, "that case alone")->check(CLI::IsMember({"sync", "put"}));
+  app.add_option("--queue-mib", p.queue_mib,
+                 "the runtime's per-connection send queue bound in MiB (default: the runtime's "
+                 "8 MiB, as clusterd)");
+  CLI11_PARSE(app, argc, argv);
   int failures = 0;
   if (p.only.empty() || p.only == "sync") failures += run_sync(p);
   if (p.only.empty() || p.only == "put") failures += run_put(p);

@@ -9,6 +9,8 @@
 // the next, for a fixed time. Each reply is checked (its id, a "result").
 // The children are stopped with SIGTERM (SIGKILL if the bench dies), the
 // directory removed; the program stops by itself.
+#include <CLI/CLI.hpp>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -228,39 +230,21 @@ Run measure(const std::string& socket, int conns, double seconds) {
   return r;
 }
 
-void usage() {
-  std::fprintf(stderr,
-               "usage: mi_bench [--clusterd PATH] [--nodes N] [--seconds S] [--reps R]\n"
-               "  starts N clusterd (default 4, at least 2), measures clusterer_list on\n"
-               "  node 1 for S seconds (default 2) with 1, 2 and 4 connections, R times\n"
-               "  each (default 3), interleaved; medians and bests are printed.\n");
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   Params p;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (i + 1 >= argc) {
-      usage();
-      return 2;
-    }
-    const std::string v = argv[++i];
-    if (a == "--clusterd") p.clusterd = v;
-    else if (a == "--nodes") p.nodes = std::atoi(v.c_str());
-    else if (a == "--seconds") p.seconds = std::atof(v.c_str());
-    else if (a == "--reps") p.reps = std::atoi(v.c_str());
-    else {
-      usage();
-      return 2;
-    }
-  }
-  if (p.nodes < 2 || p.nodes > 32 || p.seconds <= 0 || p.seconds > 10 || p.reps < 1 ||
-      p.reps > 10) {
-    usage();
-    return 2;
-  }
+  CLI::App app{"mi_bench: clusterer_list requests/s on node 1 of N clusterd, with 1, 2 and 4 "
+               "connections"};
+  app.add_option("--clusterd", p.clusterd, "the clusterd to run")->capture_default_str();
+  app.add_option("--nodes", p.nodes, "nodes started")->check(CLI::Range(2, 32))->capture_default_str();
+  app.add_option("--seconds", p.seconds, "measuring time of each run")
+      ->check(CLI::Range(0.1, 10.0))
+      ->capture_default_str();
+  app.add_option("--reps", p.reps, "runs of each case, interleaved; medians and bests are printed")
+      ->check(CLI::Range(1, 10))
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
   ::signal(SIGPIPE, SIG_IGN);
 
   char tmpl[] = "/tmp/lc-mi-bench-XXXXXX";

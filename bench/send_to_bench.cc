@@ -27,6 +27,8 @@
 //
 // Wall time runs from the first hand-over to the last receipt. Every wait is
 // bounded; the program binds only 127.0.0.1 and stops by itself.
+#include <CLI/CLI.hpp>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -462,41 +464,28 @@ void print_row(const char* what, std::size_t payload, const Params& p, const Sta
               n * payload / best / 1e6, med * 1e3, 100.0 * ratio);
 }
 
-void usage() {
-  std::fprintf(stderr,
-               "usage: send_to_bench [--messages N] [--window W] [--chunk C] [--reps R]\n"
-               "                     [--only raw|jobs|inline]\n"
-               "  N messages per run and payload size (default 100000), at most W in\n"
-               "  flight (default 1024), handed over C at a time (default 256); R runs of\n"
-               "  each case (default 5), interleaved; medians and bests are printed.\n");
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   Params p;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto value = [&]() -> uint64_t {
-      if (i + 1 >= argc) {
-        usage();
-        std::exit(2);
-      }
-      return std::strtoull(argv[++i], nullptr, 10);
-    };
-    if (a == "--messages") p.messages = value();
-    else if (a == "--window") p.window = value();
-    else if (a == "--chunk") p.chunk = value();
-    else if (a == "--reps") p.reps = static_cast<int>(value());
-    else if (a == "--only" && i + 1 < argc) p.only = argv[++i];
-    else {
-      usage();
-      return 2;
-    }
-  }
-  if (p.messages == 0 || p.chunk == 0 || p.window < p.chunk || p.reps < 1 ||
-      !(p.only.empty() || p.only == "raw" || p.only == "jobs" || p.only == "inline")) {
-    usage();
+  CLI::App app{"send_to_bench: send_to throughput between two runtimes, against raw TCP"};
+  app.add_option("--messages", p.messages, "messages per run, and payload size")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--window", p.window, "messages in flight at most (at least --chunk)")
+      ->capture_default_str();
+  app.add_option("--chunk", p.chunk, "messages handed over at a time")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--reps", p.reps, "runs of each case, interleaved; medians and bests are printed")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
+  app.add_option("--only", p.only, "that case alone (profiling)")
+      ->check(CLI::IsMember({"raw", "jobs", "inline"}));
+  CLI11_PARSE(app, argc, argv);
+  if (p.window < p.chunk) {
+    std::fprintf(stderr, "--window (%llu) must be at least --chunk (%llu)\n",
+                 static_cast<unsigned long long>(p.window), static_cast<unsigned long long>(p.chunk));
     return 2;
   }
 
