@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "shtag_faults.h"
 #include "sim.h"
 
 namespace lc::sim {
@@ -296,66 +297,9 @@ Outcome run_schedule(uint64_t seed) {
     plan << "}";
   }
 
-  // Fault phase: one action every 200..1500 ms.
   const int64_t fault_end = sim.now_ms() + rng.range(3000, 20000);
-  std::vector<std::pair<int, int>> cuts;
-  std::vector<int64_t> crashed_at(static_cast<std::size_t>(n + 1), -1);
-  while (sim.now_ms() < fault_end) {  // bounded: time advances each round
-    sim.run_for(rng.range(200, 1500));
-    const int a = static_cast<int>(rng.range(1, n));
-    int b = static_cast<int>(rng.range(1, n - 1));
-    if (b >= a) ++b;
-    const uint64_t k = rng.below(100);
-    if (k < 15) {
-      if (sim.alive(a)) {
-        const std::string& t = rng.pick(tags);
-        sim.call(a, [&](core::Engine& e, core::Now now) {
-          e.shtag_activate(now, t, kCl, ShtagReason::kMiCommand);
-        });
-        plan << " act(" << t << "@" << a << ")";
-      }
-    } else if (k < 40) {
-      sim.cut(a, b);
-      cuts.push_back({a, b});
-      plan << " cut(" << a << "," << b << ")";
-    } else if (k < 55 && !cuts.empty()) {
-      const std::size_t i = static_cast<std::size_t>(rng.below(cuts.size()));
-      sim.heal(cuts[i].first, cuts[i].second);
-      plan << " heal(" << cuts[i].first << "," << cuts[i].second << ")";
-      cuts.erase(cuts.begin() + static_cast<std::ptrdiff_t>(i));
-    } else if (k < 72) {
-      if (sim.alive(a)) {
-        sim.crash(a);
-        crashed_at[a] = sim.now_ms();
-        plan << " crash(" << a << ")";
-      } else if (sim.now_ms() - crashed_at[a] >= 2000) {
-        sim.restart(a);
-        plan << " restart(" << a << ")";
-      }
-    } else if (k < 82) {
-      sim.set_loss(a, b, static_cast<uint32_t>(rng.range(10'000, 200'000)));
-      plan << " loss(" << a << "," << b << ")";
-    } else if (k < 92) {
-      const uint32_t mask = static_cast<uint32_t>(rng.range(1, (1 << n) - 2));
-      std::vector<int> x, y;
-      for (int i = 1; i <= n; ++i) ((mask >> (i - 1)) & 1 ? x : y).push_back(i);
-      for (int p : x)
-        for (int q : y) {
-          sim.cut(p, q);
-          cuts.push_back({p, q});
-        }
-      plan << " partition";
-    }
-  }
-  // The faults stop.
-  for (const auto& [a, b] : cuts) sim.heal(a, b);
-  for (int a = 1; a <= n; ++a)
-    for (int b = 1; b <= n; ++b)
-      if (a != b) sim.set_loss(a, b, 0);
-  sim.run_for(2000);
-  for (int a = 1; a <= n; ++a)
-    if (!sim.alive(a)) sim.restart(a);
-  plan << " | stop";
+  run_shtag_fault_phase(sim, rng, n, kCl, fault_end, tags, ShtagReason::kMiCommand, ShtagFaultMix{15, 40, 55, 72, 82, 92},
+                        plan);
   std::vector<int> everyone;
   for (int i = 1; i <= n; ++i) everyone.push_back(i);
   if (!sim.run_until_pred([&] { return all_reachable(sim); }, sim.now_ms() + 30'000)) {

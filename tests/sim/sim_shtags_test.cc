@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "libcluster/wire/codec.h"
+#include "shtag_faults.h"
 #include "sim.h"
 
 namespace lc::sim {
@@ -316,66 +317,9 @@ Outcome run_schedule(uint64_t seed) {
   std::ostringstream plan;
   plan << "n=" << n;
 
-  // Fault phase: one action every 200..1500 ms.
   const int64_t fault_end = sim.now_ms() + rng.range(3000, 15000);
-  std::vector<std::pair<int, int>> cuts;
-  std::vector<int64_t> crashed_at(static_cast<std::size_t>(n + 1), -1);
-  while (sim.now_ms() < fault_end) {
-    sim.run_for(rng.range(200, 1500));
-    const int a = static_cast<int>(rng.range(1, n));
-    int b = static_cast<int>(rng.range(1, n - 1));
-    if (b >= a) ++b;
-    const uint64_t k = rng.below(100);
-    if (k < 25) {
-      if (sim.alive(a)) {
-        const std::string& t = rng.pick(tags);
-        sim.call(a, [&](core::Engine& e, core::Now now) {
-          e.shtag_activate(now, t, kCl, ShtagReason::kScriptVariable);
-        });
-        plan << " act(" << t << "@" << a << ")";
-      }
-    } else if (k < 45) {
-      sim.cut(a, b);
-      cuts.push_back({a, b});
-      plan << " cut(" << a << "," << b << ")";
-    } else if (k < 60 && !cuts.empty()) {
-      const std::size_t i = static_cast<std::size_t>(rng.below(cuts.size()));
-      sim.heal(cuts[i].first, cuts[i].second);
-      plan << " heal(" << cuts[i].first << "," << cuts[i].second << ")";
-      cuts.erase(cuts.begin() + static_cast<std::ptrdiff_t>(i));
-    } else if (k < 72) {
-      if (sim.alive(a)) {
-        sim.crash(a);
-        crashed_at[a] = sim.now_ms();
-        plan << " crash(" << a << ")";
-      } else if (sim.now_ms() - crashed_at[a] >= 2000) {
-        sim.restart(a);
-        plan << " restart(" << a << ")";
-      }
-    } else if (k < 82) {
-      sim.set_loss(a, b, static_cast<uint32_t>(rng.range(10'000, 200'000)));
-      plan << " loss(" << a << "," << b << ")";
-    } else if (k < 90) {
-      const uint32_t partition_mask = static_cast<uint32_t>(rng.range(1, (1 << n) - 2));
-      std::vector<int> x, y;
-      for (int i = 1; i <= n; ++i) ((partition_mask >> (i - 1)) & 1 ? x : y).push_back(i);
-      for (int p : x)
-        for (int q : y) {
-          sim.cut(p, q);
-          cuts.push_back({p, q});
-        }
-      plan << " partition";
-    }
-  }
-  // The faults stop.
-  for (const auto& [a, b] : cuts) sim.heal(a, b);
-  for (int a = 1; a <= n; ++a)
-    for (int b = 1; b <= n; ++b)
-      if (a != b) sim.set_loss(a, b, 0);
-  sim.run_for(2000);
-  for (int a = 1; a <= n; ++a)
-    if (!sim.alive(a)) sim.restart(a);
-  plan << " | stop";
+  run_shtag_fault_phase(sim, rng, n, kCl, fault_end, tags, ShtagReason::kScriptVariable, ShtagFaultMix{25, 45, 60, 72, 82, 90},
+                        plan);
   if (!sim.run_until_pred([&] { return all_reachable(sim); }, sim.now_ms() + 30'000)) {
     out.ok = false;
     out.failure = "the cluster did not converge\n" + sim.dump();
