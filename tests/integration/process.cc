@@ -13,6 +13,8 @@
 #include <stdexcept>
 #include <thread>
 
+extern char** environ;
+
 namespace lc::itest {
 namespace {
 
@@ -31,9 +33,26 @@ std::vector<char*> c_argv(const std::vector<std::string>& argv) {
   return v;
 }
 
+// The test's environment with `changes` applied, as NAME=VALUE strings.
+std::vector<std::string> environment_with(const EnvChanges& changes) {
+  std::vector<std::string> out;
+  for (char** e = environ; *e; ++e) {
+    std::string kv = *e;
+    if (!changes.count(kv.substr(0, kv.find('=')))) out.push_back(std::move(kv));
+  }
+  for (const auto& [name, value] : changes)
+    if (!value.empty()) out.push_back(name + "=" + value);
+  return out;
+}
+
 }  // namespace
 
-RunResult run(const std::vector<std::string>& argv, std::chrono::milliseconds limit) {
+RunResult run(const std::vector<std::string>& argv, std::chrono::milliseconds limit,
+              const EnvChanges& env) {
+  // Built before the fork: the child only execs.
+  const std::vector<std::string> envs = environment_with(env);
+  auto cargv = c_argv(argv);
+  auto cenv = c_argv(envs);
   int out[2], err[2];
   if (::pipe(out) != 0 || ::pipe(err) != 0) throw std::runtime_error("pipe");
   pid_t pid = ::fork();
@@ -41,8 +60,7 @@ RunResult run(const std::vector<std::string>& argv, std::chrono::milliseconds li
     ::dup2(out[1], 1);
     ::dup2(err[1], 2);
     close_inherited_fds();
-    auto v = c_argv(argv);
-    ::execv(v[0], v.data());
+    ::execve(cargv[0], cargv.data(), cenv.data());
     ::_exit(127);
   }
   ::close(out[1]);
@@ -68,12 +86,15 @@ RunResult run(const std::vector<std::string>& argv, std::chrono::milliseconds li
   }
   for (auto& f : fds)
     if (f.fd >= 0) ::close(f.fd);
+  // Both pipes at end of file: the program exited, or is exiting (its
+  // descriptors close before it can be reaped), so wait for it. Still open:
+  // the limit passed.
   int status = 0;
-  if (::waitpid(pid, &status, WNOHANG) == 0) {
+  if (open > 0) {
     ::kill(pid, SIGKILL);
-    ::waitpid(pid, &status, 0);
     r.err += "\n[killed after the time limit]";
   }
+  ::waitpid(pid, &status, 0);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return r;
 }

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -15,9 +16,14 @@ struct RunResult {
   std::string out, err;
 };
 
+// Variables to set (a value) or remove (an empty value) in a child's
+// environment, on top of the test's own.
+using EnvChanges = std::map<std::string, std::string>;
+
 // Runs a program to completion (killed after `limit`), capturing its output.
 RunResult run(const std::vector<std::string>& argv,
-              std::chrono::milliseconds limit = std::chrono::milliseconds(10000));
+              std::chrono::milliseconds limit = std::chrono::milliseconds(10000),
+              const EnvChanges& env = {});
 
 // A background process; killed (SIGKILL) by the destructor if still running.
 class Process {
