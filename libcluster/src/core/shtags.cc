@@ -67,7 +67,7 @@ const Shtag* ShtagTable::find(std::string_view name, int32_t cluster_id) const {
 Shtag* ShtagTable::find_or_create(std::string_view name, int32_t cluster_id) {
   if (Shtag* t = find(name, cluster_id)) return t;
   if (name.size() > kMaxNameBytes || tags_.size() >= kMaxTags) return nullptr;
-  tags_.push_back(Shtag{std::string(name), cluster_id, ShtagState::kBackup, false, {}, {}});
+  tags_.push_back(Shtag{std::string(name), cluster_id, ShtagState::kBackup, false, {}, {}, {}});
   return &tags_.back();
 }
 
