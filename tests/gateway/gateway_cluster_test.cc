@@ -193,7 +193,10 @@ class GatewayCluster : public ::testing::Test {
   }
   void SetUp() override {
     ASSERT_TRUE(s_->gw->ready()) << s_->gw->log();
-    ASSERT_TRUE(peer_up()) << s_->gw->log() << s_->n1->log();
+    ASSERT_TRUE(peer_up()) << "--- gateway\n"
+                           << s_->gw->log() << "--- node 1\n"
+                           << s_->n1->log() << "--- node 2\n"
+                           << s_->n2->log();
   }
   static bool peer_up() {
     return wait_for([] {

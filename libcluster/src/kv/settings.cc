@@ -58,7 +58,9 @@ Expected<CollectionSpec, std::string> parse_collection(std::string_view text) {
 
 std::string format_collection(const CollectionSpec& c) {
   std::string out = c.name + (c.replicated ? "/r" : "");
-  if (c.size_exp != kDefaultSizeExp) out += "=" + std::to_string(c.size_exp);
+  // Two appends, not "=" + to_string(): GCC 12 -O3 warns (-Wrestrict,
+  // a false positive, GCC PR 105329) on the latter.
+  if (c.size_exp != kDefaultSizeExp) out.append("=").append(std::to_string(c.size_exp));
   return out;
 }
 
