@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -19,8 +20,14 @@ namespace lc::test {
 // kernel handed out (bind to 0) is in that range, and until the server
 // binds it any outgoing connection of a test running in parallel may be
 // given it as its local port ("Address already in use" seconds later).
+//
+// Handed out in sequence from a random start in each test process: picks
+// at random could give one process the same port twice (nothing is bound
+// between two picks; a 4-port fixture hit that about once in 2,000 runs,
+// so a node could not bind and its peer never saw it), and random starts
+// keep parallel test processes apart.
 inline uint16_t free_port() {
-  constexpr int kLow = 20000, kHigh = 32700, kTries = 200;
+  constexpr uint32_t kLow = 20000, kHigh = 32700, kTries = 200;
   // Binds 127.0.0.1:port (0: the kernel chooses) and releases it; the port
   // bound, or 0 if the bind failed.
   auto try_port = [](uint16_t port) -> uint16_t {
@@ -35,10 +42,13 @@ inline uint16_t free_port() {
     ::close(fd);
     return bound ? ntohs(a.sin_port) : 0;
   };
-  std::random_device rd;
-  std::uniform_int_distribution<int> pick(kLow, kHigh);
-  for (int i = 0; i < kTries; ++i)
-    if (uint16_t port = try_port(static_cast<uint16_t>(pick(rd)))) return port;
+  // One cursor per process (an inline function's static is one object in
+  // the whole program), safe from several threads.
+  static std::atomic<uint32_t> cursor{std::random_device{}()};
+  for (uint32_t i = 0; i < kTries; ++i) {
+    const uint32_t n = cursor.fetch_add(1);
+    if (uint16_t port = try_port(static_cast<uint16_t>(kLow + n % (kHigh - kLow + 1)))) return port;
+  }
   return try_port(0);  // every try was taken (a crowded host): let the kernel choose
 }
 
