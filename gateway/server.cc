@@ -44,17 +44,29 @@ void send_problem(httplib::Response& res, const Problem& p, const std::string& i
   res.set_content(problem_json(p, instance).dump(), "application/problem+json");
 }
 
+constexpr int kMaxBodyDepth = 64;
+
 std::optional<Problem> parse_body(const Route& route, const httplib::Request& req, Json* body) {
   if (route.body_schema.is_null()) return std::nullopt;
   if (req.body.empty()) {
     if (!route.body_required) return std::nullopt;
     return bad_request("this route needs a JSON body");
   }
+  // Parsing is iterative, but serialising (the MI request) and other walks
+  // recurse: a body nested thousands deep overflowed a worker's stack (the
+  // sanitizer build's frames are larger). No route needs more than a few.
+  bool too_deep = false;
+  const auto limit_depth = [&too_deep](int depth, Json::parse_event_t, Json&) {
+    if (depth >= kMaxBodyDepth) too_deep = true;  // depth counts from 0
+    return !too_deep;
+  };
   try {
-    *body = Json::parse(req.body);
+    *body = Json::parse(req.body, limit_depth);
   } catch (const Json::parse_error& e) {
     return bad_request(std::string("the body is not JSON: ") + e.what());
   }
+  if (too_deep)
+    return bad_request("the body is nested deeper than " + std::to_string(kMaxBodyDepth) + " levels");
   return std::nullopt;
 }
 

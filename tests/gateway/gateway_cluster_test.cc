@@ -494,6 +494,21 @@ TEST_F(GatewayCluster, GetWithABodyIsABadRequest) {
   expect_status(gw()->Get("/metrics"), 200, "GET without one");
 }
 
+// A body nested deeper than any route needs is refused before anything
+// walks it recursively (a 30,000-deep one overflowed a worker's stack in the
+// sanitizer build).
+TEST_F(GatewayCluster, DeeplyNestedBodyIsABadRequest) {
+  auto c = gw();
+  auto res = post(*c, "/v1/mi/which", std::string(65, '[') + std::string(65, ']'));
+  expect_status(res, 400, "65 levels");
+  EXPECT_EQ(body_of(res)["detail"], "the body is nested deeper than 64 levels") << res->body;
+  expect_status(post(*c, "/v1/mi/which", std::string(64, '[') + std::string(64, ']')), 400,
+                "64 levels reach the node, which refuses the parameter");
+  EXPECT_NE(body_of(post(*c, "/v1/mi/which", "[[1]]"))["detail"],
+            "the body is nested deeper than 64 levels");
+  EXPECT_TRUE(s_->gw->proc().running());
+}
+
 // POST /v1/mi/{command}: every command the node lists (but the streaming
 // subscribe) is a route, answering the MI result unchanged.
 TEST_F(GatewayCluster, EveryMiCommandIsAPostRoute) {
