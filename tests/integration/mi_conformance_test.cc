@@ -48,6 +48,7 @@
 #include <thread>
 
 #include "polling.h"
+#include "proxy.h"
 #include "process.h"
 
 namespace lc::itest {
@@ -259,118 +260,6 @@ std::string mi_call(const std::string& socket_path, const std::string& body) {
   ::close(fd);
   return buf.substr(0, buf.find('\n'));
 }
-
-// ------------------------------------------------------------------ a TCP relay that can clog
-
-// A relay on 127.0.0.1 between one node and another's BIN port. clog():
-// bytes stop flowing (connections stay open, nothing is lost: they wait in
-// the kernel), a one-way network partition. cut(): every relayed connection
-// is closed and new ones are refused, as if the target process were gone.
-class Relay {
- public:
-  Relay(uint16_t listen_port, uint16_t target_port) : listen_port_(listen_port), target_(target_port) {
-    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int one = 1;
-    ::setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in a = loopback(listen_port_);
-    if (::bind(listener_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(listener_, 16) != 0)
-      throw std::runtime_error("relay cannot listen on " + std::to_string(listen_port_));
-    thread_ = std::thread([this] { loop(); });
-  }
-  ~Relay() {
-    stop_ = true;
-    thread_.join();
-    close_all();
-  }
-  void clog() { clogged_ = true; }
-  void cut() {
-    cut_ = true;
-    // Wait until the loop has closed everything.
-    wait_for([&] { return cut_done_.load(); }, 2s);
-  }
-
- private:
-  static sockaddr_in loopback(uint16_t port) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return a;
-  }
-  void close_all() {
-    for (auto [x, y] : pairs_) {
-      ::close(x);
-      ::close(y);
-    }
-    pairs_.clear();
-    if (listener_ >= 0) ::close(listener_);
-    listener_ = -1;
-  }
-  void loop() {
-    while (!stop_) {
-      if (cut_) {
-        if (!cut_done_) close_all();
-        cut_done_ = true;
-        std::this_thread::sleep_for(10ms);
-        continue;
-      }
-      std::vector<pollfd> fds{{listener_, POLLIN, 0}};
-      const bool flowing = !clogged_;
-      for (auto [x, y] : pairs_) {
-        fds.push_back({x, static_cast<short>(flowing ? POLLIN : 0), 0});
-        fds.push_back({y, static_cast<short>(flowing ? POLLIN : 0), 0});
-      }
-      if (::poll(fds.data(), fds.size(), 10) <= 0) continue;
-      // Only the pairs that were polled have entries in fds; a pair accepted
-      // below is polled on the next round.
-      const std::size_t polled = pairs_.size();
-      if (fds[0].revents & POLLIN) accept_one();
-      if (!flowing) continue;
-      std::vector<std::size_t> dead;
-      for (std::size_t i = 0; i < polled; ++i) {
-        auto [x, y] = pairs_[i];
-        bool ok = true;
-        if (fds[1 + 2 * i].revents) ok = pump(x, y);
-        if (ok && fds[2 + 2 * i].revents) ok = pump(y, x);
-        if (!ok) dead.push_back(i);
-      }
-      for (auto it = dead.rbegin(); it != dead.rend(); ++it) {
-        ::close(pairs_[*it].first);
-        ::close(pairs_[*it].second);
-        pairs_.erase(pairs_.begin() + static_cast<std::ptrdiff_t>(*it));
-      }
-    }
-  }
-  void accept_one() {
-    int in = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (in < 0) return;
-    int out = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a = loopback(target_);
-    if (::connect(out, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-      ::close(out);
-      ::close(in);  // the target is not there: the caller sees its connection end
-      return;
-    }
-    pairs_.emplace_back(in, out);
-  }
-  static bool pump(int from, int to) {
-    char buf[65536];
-    ssize_t n = ::recv(from, buf, sizeof buf, 0);
-    if (n <= 0) return false;
-    for (ssize_t off = 0; off < n;) {
-      ssize_t w = ::send(to, buf + off, static_cast<std::size_t>(n - off), MSG_NOSIGNAL);
-      if (w <= 0) return false;
-      off += w;
-    }
-    return true;
-  }
-
-  uint16_t listen_port_, target_;
-  int listener_ = -1;
-  std::vector<std::pair<int, int>> pairs_;
-  std::atomic<bool> stop_{false}, clogged_{false}, cut_{false}, cut_done_{false};
-  std::thread thread_;
-};
 
 // ------------------------------------------------------------------ clusterd nodes
 
@@ -637,7 +526,7 @@ TEST_F(mi_conformance, MiCommandsCaptureOnThreeNodes) {
   TempDir dir;
   const auto ports = free_ports(4);
   const uint16_t p1 = ports[0], p2 = ports[1], p3 = ports[2], r13 = ports[3];
-  Relay relay(r13, p3);
+  Proxy relay(r13, p3);
   std::map<int, std::chrono::steady_clock::time_point> started;
   started[1] = std::chrono::steady_clock::now();
   const std::vector<std::string> kv = {"--kv_cluster_id", "1", "--kv_collection", "default/r"};
