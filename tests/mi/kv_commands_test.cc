@@ -3,6 +3,8 @@
 // cause, and a replay of the captured OpenSIPS 3.6.8 cache_* replies.
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include "libcluster/kv/kv.h"
 #include "mi_test_util.h"
 
@@ -208,9 +210,11 @@ TEST(mi_kv, WithoutACacheTheCommandsFailLikeAnUnknownEngine) {
 TEST(mi_kv, RunsAsAClusterBroadcastCommand) {
   KvNode n(options({"default/r"}));
   n.cache.put("default", "k1", "v1", 0);
-  Result r = n.registry.run_command(n.ctx, "cache_remove", {"local", "k1"});
-  ASSERT_TRUE(r);
-  EXPECT_EQ(*r, "OK");
+  std::optional<Result> r;
+  n.registry.run_command_async(n.ctx, "cache_remove", {"local", "k1"},
+                               [&r](Result done) { r = std::move(done); });
+  ASSERT_TRUE(r && *r);
+  EXPECT_EQ(**r, "OK");
   EXPECT_FALSE(n.cache.get("default", "k1"));
 }
 

@@ -126,20 +126,6 @@ void Registry::run_command_async(Context& ctx, std::string_view name,
   run_positional_async(ctx, **cmd, params, std::move(done));
 }
 
-Result Registry::run_positional(Context& ctx, const Command& cmd,
-                                const std::vector<std::string>& params) const {
-  Json array = Json::array();
-  for (const auto& p : params) array.push_back(p);
-  return call(ctx, cmd, &array);
-}
-
-Result Registry::run_command(Context& ctx, std::string_view name,
-                             const std::vector<std::string>& params) const {
-  auto cmd = runnable(name);
-  if (!cmd) return unexpected(cmd.error());
-  return run_positional(ctx, **cmd, params);
-}
-
 void run_received(const Registry& registry, Context& ctx, const core::MiCommandReceived& m,
                   std::function<void(RemoteRun)> done) {
   auto cmd = registry.runnable(m.cmd_name);

@@ -166,10 +166,6 @@ class Registry {
                             const std::vector<std::string>& params, Done done) const;
   void run_command_async(Context& ctx, std::string_view name,
                          const std::vector<std::string>& params, Done done) const;
-  Result run_positional(Context& ctx, const Command& cmd,
-                        const std::vector<std::string>& params) const;
-  Result run_command(Context& ctx, std::string_view name,
-                     const std::vector<std::string>& params) const;
 
  private:
   void check_new(const Command& cmd) const;
