@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -18,11 +19,14 @@ std::string trim(const std::string& s) {
   return s.substr(b, s.find_last_not_of(ws) - b + 1);
 }
 
+// The token of "Bearer <token>"; the scheme is case-insensitive (RFC 9110
+// §11.1), so "bearer" and "BEARER" are accepted too.
 std::optional<std::string> bearer_of(const std::string& authorization) {
-  constexpr std::string_view kScheme = "Bearer ";
-  if (authorization.size() <= kScheme.size() ||
-      authorization.compare(0, kScheme.size(), kScheme) != 0)
-    return std::nullopt;
+  constexpr std::string_view kScheme = "bearer ";
+  if (authorization.size() <= kScheme.size()) return std::nullopt;
+  for (std::size_t i = 0; i < kScheme.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(authorization[i])) != kScheme[i])
+      return std::nullopt;
   return trim(authorization.substr(kScheme.size()));
 }
 

@@ -39,6 +39,7 @@ struct Options {
   std::size_t event_buffer = 1024;
   int heartbeat_ms = 15000;
   std::size_t max_event_streams = 64;
+  std::size_t max_waits = 32;
 };
 
 // IP:PORT or [IPv6]:PORT → host and port; the error says which part is wrong.
@@ -116,6 +117,11 @@ void add_options(CLI::App& app, Options& o) {
   app.add_option("--max-event-streams", o.max_event_streams, "event streams open at once")
       ->check(CLI::Range(std::size_t{1}, std::size_t{10000}))
       ->capture_default_str();
+  app.add_option("--max-waits", o.max_waits,
+                 "requests waiting for replies (?wait) at once; more answer 503 with Retry-After "
+                 "(each holds a thread, beside the other routes' own)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{10000}))
+      ->capture_default_str();
   // For client generators and docs, without a node or a listener. Like
   // --version, it answers before --node is found missing.
   app.add_flag_callback(
@@ -172,6 +178,7 @@ std::optional<std::string> settings_of(const Options& o, lc::gateway::ServerSett
   s->event_buffer = o.event_buffer;
   s->heartbeat = std::chrono::milliseconds(o.heartbeat_ms);
   s->max_event_streams = o.max_event_streams;
+  s->max_waits = o.max_waits;
   s->version = LC_VERSION;
   return std::nullopt;
 }

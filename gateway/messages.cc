@@ -10,9 +10,40 @@ using Clock = std::chrono::steady_clock;
 constexpr const char* kReplyEvent = "E_CLUSTERER_RPL_RECEIVED";
 
 Param wait_param() {
-  return {"wait", Param::In::kQuery, Param::Type::kInteger, false,
+  Param p{"wait", Param::In::kQuery, Param::Type::kInteger, false,
           "seconds to wait for the reply (0-" + std::to_string(kMaxWaitSeconds) +
-              "); without it the route returns once the message is sent"};
+              "); without it the route returns once the message is sent. At most "
+              "--max-waits requests wait at once (503 with Retry-After beyond)"};
+  p.minimum = 0;
+  p.maximum = kMaxWaitSeconds;
+  return p;
+}
+
+// A ?wait slot held for one request (WaitSlots), given back when it ends.
+class HeldWait {
+ public:
+  // Takes a slot only for a request that waits (`seconds` > 0).
+  HeldWait(WaitSlots& slots, long long seconds) : slots_(slots), held_(seconds > 0 && slots.take()) {}
+  ~HeldWait() {
+    if (held_) slots_.give_back();
+  }
+  HeldWait(const HeldWait&) = delete;
+  HeldWait& operator=(const HeldWait&) = delete;
+  bool held() const { return held_; }
+
+ private:
+  WaitSlots& slots_;
+  bool held_;
+};
+
+// Taken before anything is sent, so a refused request sent nothing.
+Problem all_waits_taken(const WaitSlots& slots) {
+  Problem p{503,
+            "already " + std::to_string(slots.max()) +
+                " requests waiting for replies (--max-waits); retry, or send without ?wait",
+            {}, {}, {}};
+  p.retry_after_seconds = 1;
+  return p;
 }
 
 // The body's `name` member as a string; a problem names what is wrong.
@@ -77,6 +108,8 @@ Reply send_request(const RouteInput& in, Services& s) {
   auto wait = wait_seconds(in, s);
   if (auto* p = std::get_if<Problem>(&wait)) return *p;
   const long long seconds = std::get<long long>(wait);
+  HeldWait slot(s.waits, seconds);
+  if (seconds > 0 && !slot.held()) return all_waits_taken(s.waits);
   // Taken before sending, so a reply that beats us to the wait is kept.
   const uint64_t before = s.events ? s.events->last_seq() : 0;
   const auto deadline = Clock::now() + std::chrono::seconds(seconds);
@@ -124,6 +157,8 @@ Reply broadcast_request(const RouteInput& in, Services& s) {
   auto wait = wait_seconds(in, s);
   if (auto* p = std::get_if<Problem>(&wait)) return *p;
   const long long seconds = std::get<long long>(wait);
+  HeldWait slot(s.waits, seconds);
+  if (seconds > 0 && !slot.held()) return all_waits_taken(s.waits);
   std::size_t expected = 0;
   if (seconds > 0) {
     auto peers = reachable_peers(s, in.integer("cid"));

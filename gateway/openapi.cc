@@ -17,11 +17,14 @@ Json param_schema(Param::Type t) {
 }
 
 Json parameter(const Param& p) {
+  Json schema = param_schema(p.type);
+  if (p.minimum) schema["minimum"] = *p.minimum;
+  if (p.maximum) schema["maximum"] = *p.maximum;
   return Json{{"name", p.name},
               {"in", p.in == Param::In::kPath ? "path" : "query"},
               {"required", p.required},
               {"description", p.description},
-              {"schema", param_schema(p.type)}};
+              {"schema", schema}};
 }
 
 // GET /v1/clusters/{cid}/nodes → get_v1_clusters_cid_nodes

@@ -18,6 +18,7 @@ struct Problem {
   std::string mi_message;
   std::string mi_data;
   Json extra{};  // more members for the body (e.g. /readyz's checks); null: none
+  std::optional<int> retry_after_seconds{};  // set: a Retry-After header (a 503 worth retrying)
 };
 
 Problem bad_request(std::string detail);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "schemas.h"
+
 namespace lc::gateway {
 namespace {
 
@@ -146,6 +148,7 @@ Route readyz_route() {
   r.params = {{"verbose", Param::In::kQuery, Param::Type::kString, false,
                "present: list every check with ok and a detail"}};
   r.answer = readyz;
+  r.response_schema = Json::parse(schemas::kReady);
   return r;
 }
 

@@ -225,40 +225,93 @@ Route set_cap_status_route() {
       });
 }
 
+// The sharing tags the node defines in cluster `cid`, from
+// clusterer_list_shtags (every cluster's tags: [{"Tag","Cluster","State"}]).
+std::variant<Json, Problem> shtags_of(Services& s, long long cid) {
+  MiOutcome o = s.node.call("clusterer_list_shtags", Json(), s.mi_timeout);
+  if (o.kind != MiOutcome::Kind::kResult) return problem_of(o, "clusterer_list_shtags");
+  Json tags = Json::array();
+  for (const auto& t : lower_keys(o.result))
+    if (t.value("cluster", 0LL) == cid)
+      tags.push_back(Json{{"name", t["tag"]}, {"state", t["state"]}});
+  return tags;
+}
+
+// A 404 for cluster `cid` when the node is not in it (clusterer_list_topology
+// names every cluster of the node, even one where it is alone); nothing when
+// it is.
+std::optional<Problem> unknown_cluster(Services& s, long long cid) {
+  MiOutcome o = s.node.call("clusterer_list_topology", Json(), s.mi_timeout);
+  if (o.kind != MiOutcome::Kind::kResult) return problem_of(o, "clusterer_list_topology");
+  auto c = find_cluster(lower_keys(o.result), cid);
+  if (auto* p = std::get_if<Problem>(&c)) return *p;
+  return std::nullopt;
+}
+
+// A cluster with no tags may be one the node is not in: 404 then, like the
+// other /v1/clusters/{cid} routes (G11).
+Reply list_shtags(const RouteInput& in, Services& s) {
+  const long long cid = in.integer("cid");
+  auto tags = shtags_of(s, cid);
+  if (auto* p = std::get_if<Problem>(&tags)) return *p;
+  if (std::get<Json>(tags).empty())
+    if (auto p = unknown_cluster(s, cid)) return *p;
+  return Json{{"cluster_id", cid}, {"shtags", std::get<Json>(tags)}};
+}
+
+// clusterer_shtag_set_active creates a tag it does not know (OpenSIPS does
+// so for tags first named by a script); through REST a tag the cluster does
+// not define is a 404 instead, so a typo does not make a new tag (G11).
+// POST /v1/mi/clusterer_shtag_set_active keeps the MI behaviour.
+Reply set_shtag(const RouteInput& in, Services& s) {
+  const Json& b = in.body;
+  if (!b.is_object() || !b.contains("state") || !b["state"].is_string())
+    return bad_request(R"(the body must be {"state":"active"})");
+  if (b["state"] != "active")
+    return bad_request("only \"active\" can be set: a tag becomes backup when another "
+                       "node takes it");
+  const long long cid = in.integer("cid");
+  const std::string& name = in.path.at("name");
+  auto tags = shtags_of(s, cid);
+  if (auto* p = std::get_if<Problem>(&tags)) return *p;
+  bool defined = false;
+  for (const auto& t : std::get<Json>(tags)) defined |= t["name"] == name;
+  if (!defined) {
+    if (auto p = unknown_cluster(s, cid)) return *p;
+    return not_found("sharing tag '" + name + "' is not defined in cluster " +
+                     std::to_string(cid) + " (GET /v1/clusters/" + std::to_string(cid) +
+                     "/shtags lists them)");
+  }
+  MiOutcome o = s.node.call("clusterer_shtag_set_active",
+                            Json{{"tag", name + "/" + std::to_string(cid)}}, s.mi_timeout);
+  if (o.kind != MiOutcome::Kind::kResult) return problem_of(o, "clusterer_shtag_set_active");
+  return Json{{"cluster_id", cid}, {"name", name}, {"state", "active"}};
+}
+
 Route list_shtags_route() {
-  return mi_get("/v1/clusters/{cid}/shtags", "The sharing tags of a cluster and their state",
-                "clusterer_list_shtags", {cluster_id_param()},
-                [](const RouteInput& in, const Json& result) -> Reply {
-                  Json tags = Json::array();
-                  for (const auto& t : lower_keys(result))
-                    if (t.value("cluster", 0LL) == in.integer("cid"))
-                      tags.push_back(Json{{"name", t["tag"]}, {"state", t["state"]}});
-                  return Json{{"cluster_id", in.integer("cid")}, {"shtags", tags}};
-                });
+  Route r = local_get("/v1/clusters/{cid}/shtags", "The sharing tags of a cluster and their state",
+                      list_shtags);
+  r.access = Access::kRead;
+  r.calls = "clusterer_list_shtags (and clusterer_list_topology when the cluster has no tags)";
+  r.params = {cluster_id_param()};
+  return r;
 }
 
 Route set_shtag_route() {
-  return mi_route(
-      Method::kPut, "/v1/clusters/{cid}/shtags/{name}",
-      "Make this node the active holder of a sharing tag (the others become backup)",
-      "clusterer_shtag_set_active",
-      {cluster_id_param(), {"name", Param::In::kPath, Param::Type::kString, true, "sharing tag"}},
-      R"({"type":"object","required":["state"],
-          "properties":{"state":{"type":"string","enum":["active"]}}})",
-      [](const RouteInput& in) -> Reply {
-        const Json& b = in.body;
-        if (!b.is_object() || !b.contains("state") || !b["state"].is_string())
-          return bad_request(R"(the body must be {"state":"active"})");
-        if (b["state"] != "active")
-          return bad_request("only \"active\" can be set: a tag becomes backup when another "
-                             "node takes it");
-        return Json{{"tag", in.path.at("name") + "/" + std::to_string(in.integer("cid"))}};
-      },
-      [](const RouteInput& in, const Json&) -> Reply {
-        return Json{{"cluster_id", in.integer("cid")},
-                    {"name", in.path.at("name")},
-                    {"state", "active"}};
-      });
+  Route r;
+  r.method = Method::kPut;
+  r.path = "/v1/clusters/{cid}/shtags/{name}";
+  r.summary =
+      "Make this node the active holder of a sharing tag the cluster defines (the others "
+      "become backup); 404 for a tag it does not define";
+  r.access = Access::kWrite;
+  r.calls = "clusterer_list_shtags, clusterer_shtag_set_active";
+  r.params = {cluster_id_param(),
+              {"name", Param::In::kPath, Param::Type::kString, true, "sharing tag"}};
+  r.body_schema = Json::parse(R"({"type":"object","required":["state"],
+      "properties":{"state":{"type":"string","enum":["active"]}}})");
+  r.answer = set_shtag;
+  return r;
 }
 
 // ---- the replicated kv cache (cachedb-local-repl; `local:<collection>`)
@@ -357,13 +410,15 @@ Route kv_list_route() {
       "cache_fetch_chunk",
       {collection_param(),
        {"glob", Param::In::kQuery, Param::Type::kString, false,
-        "fnmatch pattern over the whole key (* also matches /); default *"}},
+        "fnmatch pattern over the whole key (* also matches /); default, and when empty: *"}},
       [](const RouteInput& in, const Json& result) -> Reply {
         Json keys = result.is_object() ? result.value("keys", Json::array()) : Json::array();
         return Json{{"collection", in.path.at("collection")}, {"keys", keys}};
       },
       [](const RouteInput& in) -> Reply {
-        auto glob = in.query.count("glob") ? in.query.at("glob") : std::string("*");
+        // ?glob= (empty) is taken as no glob: every key, not none.
+        auto it = in.query.find("glob");
+        auto glob = it == in.query.end() || it->second.empty() ? std::string("*") : it->second;
         return Json{{"glob", glob}, {"collection", in.path.at("collection")}};
       });
   // An unknown collection fails parameter handling inside cache_fetch_chunk.

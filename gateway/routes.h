@@ -5,9 +5,11 @@
 // turns its result into the response body.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -27,11 +29,17 @@ enum class Access { kPublic, kRead, kWrite };
 struct Param {
   enum class In { kPath, kQuery };
   enum class Type { kPositiveInteger, kInteger, kString };
+  Param() = default;
+  // The declarations list these five; the range is set on the few that have one.
+  Param(std::string n, In i, Type t, bool req, std::string desc)
+      : name(std::move(n)), in(i), type(t), required(req), description(std::move(desc)) {}
   std::string name;
   In in = In::kPath;
   Type type = Type::kString;
   bool required = true;
   std::string description;
+  // Range of an integer parameter, for /openapi.json (the route checks it).
+  std::optional<long long> minimum, maximum;
 };
 
 // A request as a route sees it: its parameters, already checked against the
@@ -57,6 +65,26 @@ using Reply = std::variant<Json, Problem, Text>;
 class EventHub;
 class Metrics;
 
+// Requests waiting for replies (?wait) each hold a server thread for up to
+// the wait; at most `max` wait at once, so the probes and the other routes
+// keep threads of their own (the server's pool has room for them, G10).
+class WaitSlots {
+ public:
+  explicit WaitSlots(std::size_t max) : max_(max) {}
+  std::size_t max() const { return max_; }
+  // Takes a slot; false when `max` requests are already waiting.
+  bool take() {
+    if (open_.fetch_add(1) < max_) return true;
+    open_.fetch_sub(1);
+    return false;
+  }
+  void give_back() { open_.fetch_sub(1); }
+
+ private:
+  std::size_t max_;
+  std::atomic<std::size_t> open_{0};
+};
+
 // What the gateway itself holds, for the routes it answers on its own.
 struct Services {
   MiBackend& node;
@@ -64,6 +92,7 @@ struct Services {
   const Json& openapi;  // the generated document, for /openapi.json
   EventHub* events;     // null: no event source (gateway/README.md, "Events")
   Metrics& metrics;     // the gateway's own figures, for /metrics
+  WaitSlots& waits;     // for the ?wait routes
 };
 
 struct Route {

@@ -120,4 +120,10 @@ inline constexpr const char* kMiBroadcast = R"json({"type":"object","required":[
 
 inline constexpr const char* kLivez = R"json({"type":"object","properties":{"status":{"const":"ok"}}})json";
 
+inline constexpr const char* kReady = R"json({"type":"object","required":["status"],
+  "properties":{"status":{"const":"ready"},
+    "checks":{"type":"array","description":"with ?verbose: every check",
+      "items":{"type":"object","required":["name","ok","detail"],
+        "properties":{"name":{"type":"string"},"ok":{"type":"boolean"},"detail":{"type":"string"}}}}}})json";
+
 }  // namespace lc::gateway::schemas

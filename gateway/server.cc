@@ -4,7 +4,10 @@
 #include <spdlog/spdlog.h>
 
 #include <exception>
+#include <mutex>
 #include <regex>
+#include <thread>
+#include <unordered_map>
 
 #include "event_hub.h"
 #include "metrics.h"
@@ -41,10 +44,24 @@ std::pair<std::string, std::vector<std::string>> path_regex(const std::string& t
 void send_problem(httplib::Response& res, const Problem& p, const std::string& instance) {
   res.status = p.status;
   if (p.status == 401) res.set_header("WWW-Authenticate", "Bearer");
+  if (p.retry_after_seconds) res.set_header("Retry-After", std::to_string(*p.retry_after_seconds));
   res.set_content(problem_json(p, instance).dump(), "application/problem+json");
 }
 
 constexpr int kMaxBodyDepth = 64;
+
+double ms_since(Clock::time_point started) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+}
+
+// A write that declares no body (no Content-Length, not chunked), as `curl
+// -X POST` sends: httplib would read a body until its read timeout (5 s)
+// and then answer 400. It has none; the server routes it as an empty body
+// (G9). DELETE is not read that way.
+bool write_without_body(const httplib::Request& req) {
+  return (req.method == "POST" || req.method == "PUT" || req.method == "PATCH") &&
+         !req.has_header("Content-Length") && !req.has_header("Transfer-Encoding");
+}
 
 std::optional<Problem> parse_body(const Route& route, const httplib::Request& req, Json* body) {
   if (route.body_schema.is_null()) return std::nullopt;
@@ -89,7 +106,14 @@ struct Server::Impl {
   MeteredBackend metered{*node, metrics};  // every route's MI calls go through it
   Services services;
   std::atomic<std::size_t> open_streams{0};
+  WaitSlots waits{settings.max_waits};
   std::unique_ptr<httplib::Server> http;
+  // When the request each worker thread serves started: httplib runs a
+  // request on one thread from the pre-routing handler to the error handler
+  // and keeps no per-request data of ours. Entries are taken when the
+  // request is logged; at most one per thread.
+  std::mutex started_mu;
+  std::unordered_map<std::thread::id, Clock::time_point> started_at;
 
   Impl(ServerSettings s, std::unique_ptr<MiBackend> n)
       : settings(std::move(s)),
@@ -97,12 +121,29 @@ struct Server::Impl {
         events(settings.events_socket.empty()
                    ? nullptr
                    : std::make_unique<EventHub>(settings.events_socket, settings.event_buffer)),
-        services{metered, settings.mi_timeout, openapi, events.get(), metrics} {}
+        services{metered, settings.mi_timeout, openapi, events.get(), metrics, waits} {}
 
-  void handle(const CompiledRoute& cr, const httplib::Request& req, httplib::Response& res) {
-    const auto started = Clock::now();
+  void note_start() {
+    std::lock_guard lock(started_mu);
+    started_at[std::this_thread::get_id()] = Clock::now();
+  }
+
+  // When this thread's request started (now if the pre-routing handler
+  // never saw it: httplib refused its request line), forgotten once read.
+  Clock::time_point take_start() {
+    std::lock_guard lock(started_mu);
+    auto it = started_at.find(std::this_thread::get_id());
+    if (it == started_at.end()) return Clock::now();
+    const auto started = it->second;
+    started_at.erase(it);
+    return started;
+  }
+
+  void handle(const CompiledRoute& cr, const httplib::Request& req, const httplib::Match& matches,
+              httplib::Response& res) {
+    const auto started = take_start();  // the body's reading included
     try {
-      respond(cr, req, res);
+      respond(cr, req, matches, res);
     } catch (const std::exception& e) {
       // A bug, not the client's fault; the process keeps serving.
       spdlog::error("{} {}: {}", req.method, req.path, e.what());
@@ -114,7 +155,25 @@ struct Server::Impl {
     spdlog::info("{} {} {} {:.1f} ms", req.method, req.path, res.status, took.count() / 1000.0);
   }
 
-  void respond(const CompiledRoute& cr, const httplib::Request& req, httplib::Response& res) {
+  // Before httplib reads a body: notes the start, and answers a write that
+  // declares no body itself (write_without_body) instead of letting httplib
+  // wait for one.
+  httplib::Server::HandlerResponse pre_route(const httplib::Request& req,
+                                             httplib::Response& res) {
+    note_start();
+    if (!write_without_body(req)) return httplib::Server::HandlerResponse::Unhandled;
+    httplib::Match matches;
+    for (const auto& cr : compiled)
+      if (req.method == method_name(cr.route->method) && std::regex_match(req.path, matches, cr.re)) {
+        handle(cr, req, matches, res);
+        return httplib::Server::HandlerResponse::Handled;
+      }
+    res.status = 404;  // on_error makes it a 404, or a 405 naming the methods
+    return httplib::Server::HandlerResponse::Handled;
+  }
+
+  void respond(const CompiledRoute& cr, const httplib::Request& req, const httplib::Match& matches,
+               httplib::Response& res) {
     const Route& route = *cr.route;
     // httplib (0.11) leaves a GET's body unread and would parse it as the
     // next request, then close on it: the client could lose this answer to
@@ -129,8 +188,8 @@ struct Server::Impl {
                                        {}, {}, {}},
                           req.path);
     RouteInput in;
-    for (std::size_t i = 0; i < cr.names.size() && i + 1 < req.matches.size(); ++i)
-      in.path[cr.names[i]] = req.matches[i + 1].str();
+    for (std::size_t i = 0; i < cr.names.size() && i + 1 < matches.size(); ++i)
+      in.path[cr.names[i]] = matches[i + 1].str();
     for (const auto& [k, v] : req.params) in.query.emplace(k, v);
     if (auto p = check_params(route, in)) return send_problem(res, *p, req.path);
     if (route.event_stream) return open_stream(req, res);
@@ -159,8 +218,13 @@ struct Server::Impl {
                           req.path);
     }
     res.status = 200;
+    const auto opened = Clock::now();
+    auto on_end = [this, opened, what = req.method + " " + req.path] {
+      open_streams.fetch_sub(1);
+      spdlog::info("{} stream ended after {:.1f} s", what, ms_since(opened) / 1000.0);
+    };
     stream_events(*events, std::get<StreamRequest>(std::move(request)), settings.heartbeat,
-                  open_streams, res);
+                  std::move(on_end), res);
   }
 
   void add(const Route& route) {
@@ -171,7 +235,7 @@ struct Server::Impl {
   void register_all() {
     for (const auto& cr : compiled) {
       auto handler = [this, &cr](const httplib::Request& req, httplib::Response& res) {
-        handle(cr, req, res);
+        handle(cr, req, req.matches, res);
       };
       const std::string re = path_regex(cr.route->path).first;
       switch (cr.route->method) {
@@ -197,6 +261,7 @@ struct Server::Impl {
   // get one here.
   httplib::Server::HandlerResponse on_error(const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    const auto started = take_start();
     std::string detail;
     if (res.status == 404) {
       const std::string allow = allowed_methods(req.path);
@@ -215,7 +280,7 @@ struct Server::Impl {
     send_problem(res, Problem{res.status, detail, {}, {}, {}}, req.path);
     // The raw path would let clients create series at will.
     metrics.count_unmatched(req.method, res.status);
-    spdlog::info("{} {} {}", req.method, req.path, res.status);
+    spdlog::info("{} {} {} {:.1f} ms", req.method, req.path, res.status, ms_since(started));
     return httplib::Server::HandlerResponse::Handled;
   }
 };
@@ -240,8 +305,10 @@ std::optional<std::string> Server::bind() {
     impl_->http = std::make_unique<httplib::Server>();
   }
   auto& http = *impl_->http;
-  // Event streams hold their thread for as long as they are open.
-  const std::size_t threads = s.worker_threads + s.max_event_streams;
+  // Event streams and ?wait requests hold their thread for as long as they
+  // are open: each has threads of its own, so the other routes and the
+  // probes keep worker_threads (G10).
+  const std::size_t threads = s.worker_threads + s.max_waits + s.max_event_streams;
   http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   http.set_payload_max_length(s.max_body_bytes);
   // Headers and body go out in two writes: with Nagle on, a keep-alive
@@ -252,6 +319,9 @@ std::optional<std::string> Server::bind() {
     return impl_->on_error(req, res);
   };
   http.set_error_handler(std::move(on_error));
+  http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    return impl_->pre_route(req, res);
+  });
   impl_->register_all();
   if (!http.bind_to_port(s.host, s.port))
     return "cannot listen on " + s.host + ":" + std::to_string(s.port) +

@@ -30,6 +30,7 @@ struct ServerSettings {
   std::size_t event_buffer = 1024;           // events kept for Last-Event-ID
   std::chrono::milliseconds heartbeat{15000};  // SSE comment when idle
   std::size_t max_event_streams = 64;        // concurrent GET /v1/events
+  std::size_t max_waits = 32;                // concurrent ?wait requests (503 beyond)
   std::size_t worker_threads = 16;           // requests served at once, streams aside
 };
 

@@ -59,7 +59,7 @@ std::variant<StreamRequest, Problem> stream_request(const httplib::Request& req,
 }
 
 void stream_events(EventHub& hub, StreamRequest request, std::chrono::milliseconds heartbeat,
-                   std::atomic<std::size_t>& open_streams, httplib::Response& res) {
+                   std::function<void()> on_end, httplib::Response& res) {
   res.set_header("Cache-Control", "no-store");
   res.set_header("X-Accel-Buffering", "no");  // nginx: do not buffer the stream
   auto cursor = std::make_shared<uint64_t>(request.after);
@@ -85,7 +85,7 @@ void stream_events(EventHub& hub, StreamRequest request, std::chrono::millisecon
         if (out.empty()) out = ": heartbeat\n\n";
         return sink.write(out.data(), out.size());
       },
-      [&open_streams](bool) { open_streams.fetch_sub(1); });
+      [on_end = std::move(on_end)](bool) { on_end(); });
 }
 
 }  // namespace lc::gateway

@@ -13,8 +13,8 @@
 
 #include <httplib.h>
 
-#include <atomic>
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -36,9 +36,10 @@ std::variant<StreamRequest, Problem> stream_request(const httplib::Request& req,
                                                     const EventHub& hub);
 
 // Sets `res` to stream from `hub` until the client goes away or the hub
-// stops. `open_streams` counts live streams (decremented when this one ends).
+// stops; `on_end` runs once when the stream has ended (the server counts
+// open streams and logs the stream's duration there).
 void stream_events(EventHub& hub, StreamRequest request, std::chrono::milliseconds heartbeat,
-                   std::atomic<std::size_t>& open_streams, httplib::Response& res);
+                   std::function<void()> on_end, httplib::Response& res);
 
 // One event in the stream's text form (exposed for tests of the format).
 std::string sse_frame(const NodeEvent& e);

@@ -1,8 +1,12 @@
 // cluster-gateway's routes that act on the cluster: capabilities, sharing
 // tags, messages (with ?wait), MI through the cluster, the kv cache,
 // reload, check_addr, remove, and the event stream (SSE), against real
-// clusterd nodes. Plus the server's own features: 405, HTTPS, --config.
+// clusterd nodes, through both MI back ends (node 1's unix socket, and its
+// mi_http with --events on the socket: the OpenSIPS path). Plus the
+// server's own features: 405, bodyless writes, the ?wait cap, HTTPS,
+// --config.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -27,11 +31,12 @@ using namespace std::chrono_literals;
 using lc::test::free_port;
 using lc::test::wait_for;
 
-Json body_of(const httplib::Result& res) {
-  if (!res) return Json();
-  auto j = Json::parse(res->body, nullptr, false);
+Json body_of_text(const std::string& text) {
+  auto j = Json::parse(text, nullptr, false);
   return j.is_discarded() ? Json() : j;
 }
+
+Json body_of(const httplib::Result& res) { return res ? body_of_text(res->body) : Json(); }
 
 void expect_status(const httplib::Result& res, int status, const std::string& what) {
   ASSERT_TRUE(res) << what << ": no response (" << httplib::to_string(res.error()) << ")";
@@ -186,6 +191,9 @@ class GatewayCluster : public ::testing::Test {
     s_->n2 = std::make_unique<NodeProcess>(s_->dir.path(), 2, flags(2, s_->p2, s_->p1));
     s_->gw = std::make_unique<GatewayProcess>(s_->dir.path(), "unix:" + s_->n1->socket(),
                                               std::vector<std::string>{"--heartbeat-ms", "300"});
+    s_->gw_http = std::make_unique<GatewayProcess>(
+        s_->dir.path(), "http://127.0.0.1:" + std::to_string(s_->http_port) + "/mi",
+        std::vector<std::string>{"--events", "unix:" + s_->n1->socket()});
   }
   static void TearDownTestSuite() {
     delete s_;
@@ -217,12 +225,38 @@ class GatewayCluster : public ::testing::Test {
     uint16_t p1 = free_port(), p2 = free_port(), http_port = free_port();
     std::unique_ptr<NodeProcess> n1, n2;
     std::unique_ptr<GatewayProcess> gw;
+    std::unique_ptr<GatewayProcess> gw_http;  // mi_http, events from the socket
   };
   static Shared* s_;
 };
 GatewayCluster::Shared* GatewayCluster::s_ = nullptr;
 
-TEST_F(GatewayCluster, Capabilities) {
+// The route tests, once per MI back end: "unix" (node 1's socket) and
+// "http" (node 1's mi_http, as in front of an OpenSIPS node, with --events
+// on the socket for ?wait).
+class GatewayClusterRoutes : public GatewayCluster,
+                             public ::testing::WithParamInterface<std::string> {
+ protected:
+  void SetUp() override {
+    GatewayCluster::SetUp();
+    ASSERT_TRUE(s_->gw_http->ready()) << s_->gw_http->log();
+  }
+  GatewayProcess& gateway() { return GetParam() == "unix" ? *s_->gw : *s_->gw_http; }
+  std::unique_ptr<httplib::Client> gw() {
+    auto c = gateway().client();
+    c->set_read_timeout(10, 0);
+    return c;
+  }
+};
+
+// The state of sharing tag `name` in a /shtags body; empty when not listed.
+std::string tag_state(const Json& body, const std::string& name) {
+  for (const auto& t : body.value("shtags", Json::array()))
+    if (t.value("name", "") == name) return t.value("state", "");
+  return "";
+}
+
+TEST_P(GatewayClusterRoutes, Capabilities) {
   auto c = gw();
   auto j = body_of(c->Get("/v1/clusters/1/capabilities"));
   ASSERT_EQ(j["cluster_id"], 1) << j.dump();
@@ -243,27 +277,39 @@ TEST_F(GatewayCluster, Capabilities) {
   expect_status(c->Get("/v1/clusters/5/capabilities"), 404, "unknown cluster");
 }
 
-TEST_F(GatewayCluster, SharingTags) {
+TEST_P(GatewayClusterRoutes, SharingTags) {
   auto c = gw();
   auto j = body_of(c->Get("/v1/clusters/1/shtags"));
-  ASSERT_EQ(j["shtags"].size(), 1u) << j.dump();
-  EXPECT_EQ(j["shtags"][0]["name"], "vip");
+  EXPECT_EQ(j["cluster_id"], 1) << j.dump();
+  EXPECT_NE(tag_state(j, "vip"), "") << j.dump();
   expect_status(put(*c, "/v1/clusters/1/shtags/vip", R"({"state":"active"})"), 200, "activate");
-  EXPECT_EQ(body_of(c->Get("/v1/clusters/1/shtags"))["shtags"][0]["state"], "active");
+  EXPECT_EQ(tag_state(body_of(c->Get("/v1/clusters/1/shtags")), "vip"), "active");
   // Node 2 was told, and holds the tag as backup.
   GatewayProcess gw2(s_->dir.path(), "unix:" + s_->n2->socket(), {});
   ASSERT_TRUE(gw2.ready()) << gw2.log();
-  EXPECT_EQ(body_of(gw2.client()->Get("/v1/clusters/1/shtags"))["shtags"][0]["state"], "backup");
+  EXPECT_EQ(tag_state(body_of(gw2.client()->Get("/v1/clusters/1/shtags")), "vip"), "backup");
 
   expect_status(put(*c, "/v1/clusters/1/shtags/vip", R"({"state":"backup"})"), 400,
                 "backup cannot be set");
-  auto res = put(*c, "/v1/clusters/8/shtags/vip", R"({"state":"active"})");
-  expect_status(res, 404, "unknown cluster");
-  EXPECT_EQ(body_of(res)["mi_message"], "Cluster ID not found");
-  EXPECT_TRUE(body_of(c->Get("/v1/clusters/8/shtags"))["shtags"].empty());
+  expect_status(put(*c, "/v1/clusters/8/shtags/vip", R"({"state":"active"})"), 404,
+                "unknown cluster");
+  expect_status(c->Get("/v1/clusters/8/shtags"), 404, "unknown cluster, list");
+
+  // A tag the cluster does not define is a 404 and is not created (the MI
+  // command would create it).
+  auto res = put(*c, "/v1/clusters/1/shtags/nosuch", R"({"state":"active"})");
+  expect_status(res, 404, "unknown tag");
+  EXPECT_NE(body_of(res)["detail"].get<std::string>().find("'nosuch' is not defined"),
+            std::string::npos)
+      << res->body;
+  EXPECT_EQ(tag_state(body_of(c->Get("/v1/clusters/1/shtags")), "nosuch"), "");
+  // The raw MI route keeps OpenSIPS's behaviour: it creates the tag.
+  expect_status(post(*c, "/v1/mi/clusterer_shtag_set_active", R"({"tag":"adhoc/1"})"), 200,
+                "MI creates a tag on demand");
+  EXPECT_EQ(tag_state(body_of(c->Get("/v1/clusters/1/shtags")), "adhoc"), "active");
 }
 
-TEST_F(GatewayCluster, RequestWithWaitGetsTheReply) {
+TEST_P(GatewayClusterRoutes, RequestWithWaitGetsTheReply) {
   Responder responder(s_->n2->socket());
   ASSERT_TRUE(responder.ok());
   auto c = gw();
@@ -288,7 +334,7 @@ TEST_F(GatewayCluster, RequestWithWaitGetsTheReply) {
             std::string::npos);
 }
 
-TEST_F(GatewayCluster, BroadcastCollectsReplies) {
+TEST_P(GatewayClusterRoutes, BroadcastCollectsReplies) {
   Responder responder(s_->n2->socket());
   ASSERT_TRUE(responder.ok());
   auto c = gw();
@@ -308,7 +354,7 @@ TEST_F(GatewayCluster, BroadcastCollectsReplies) {
                 "include_self not a boolean");
 }
 
-TEST_F(GatewayCluster, MessageErrors) {
+TEST_P(GatewayClusterRoutes, MessageErrors) {
   auto c = gw();
   expect_status(post(*c, "/v1/clusters/1/nodes/9/messages", R"({"msg":"x"})"), 404,
                 "unknown node");
@@ -326,7 +372,7 @@ TEST_F(GatewayCluster, MessageErrors) {
   expect_status(post(*c, "/v1/clusters/1/nodes/2/replies", R"({"msg":"x"})"), 400, "no tag");
 }
 
-TEST_F(GatewayCluster, MiThroughTheCluster) {
+TEST_P(GatewayClusterRoutes, MiThroughTheCluster) {
   auto c = gw();
   // Stored on node 2 by an MI command sent through the cluster; the cache
   // replicates it back to node 1.
@@ -351,7 +397,7 @@ TEST_F(GatewayCluster, MiThroughTheCluster) {
                 "params item not a string or number");
 }
 
-TEST_F(GatewayCluster, KvStoreFetchListRemove) {
+TEST_P(GatewayClusterRoutes, KvStoreFetchListRemove) {
   auto c = gw();
   expect_status(put(*c, "/v1/kv/default/alpha", R"({"value":"1"})"), 200, "put");
   expect_status(put(*c, "/v1/kv/default/alps", R"({"value":"2","expire":3600})"), 200, "put ttl");
@@ -360,6 +406,8 @@ TEST_F(GatewayCluster, KvStoreFetchListRemove) {
   j = body_of(c->Get("/v1/kv/default?glob=alp*"));
   ASSERT_EQ(j["keys"].size(), 2u) << j.dump();
   EXPECT_TRUE(body_of(c->Get("/v1/kv/default?glob=zzz*"))["keys"].empty());
+  j = body_of(c->Get("/v1/kv/default?glob="));
+  EXPECT_GE(j["keys"].size(), 2u) << "an empty glob is every key: " << j.dump();
   expect_status(c->Delete("/v1/kv/default/alpha"), 200, "delete");
   expect_status(c->Get("/v1/kv/default/alpha"), 404, "deleted key");
   expect_status(c->Delete("/v1/kv/default/never-there"), 200, "delete an absent key");
@@ -373,7 +421,7 @@ TEST_F(GatewayCluster, KvStoreFetchListRemove) {
   expect_status(put(*c, "/v1/kv/default/alpha", R"({"value":7})"), 400, "value not a string");
 }
 
-TEST_F(GatewayCluster, CheckAddrAndReload) {
+TEST_P(GatewayClusterRoutes, CheckAddrAndReload) {
   auto c = gw();
   auto j = body_of(c->Get("/v1/clusters/1/check_addr?ip=127.0.0.1&type=bin"));
   EXPECT_EQ(j["match"], true) << j.dump();
@@ -387,6 +435,131 @@ TEST_F(GatewayCluster, CheckAddrAndReload) {
   auto res = post(*c, "/v1/reload", "");
   expect_status(res, 409, "reload in db_mode 0");
   EXPECT_EQ(body_of(res)["mi_message"], "Non-DB mode");
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, GatewayClusterRoutes, ::testing::Values("unix", "http"),
+                         [](const auto& info) { return info.param; });
+
+// One HTTP/1.1 exchange written by hand (the tests' httplib client always
+// sends a Content-Length): the answer's status and body, read for at most
+// `limit`; status 0 when none came.
+struct RawAnswer {
+  int status = 0;
+  std::string body;
+  std::chrono::milliseconds took{0};
+};
+
+RawAnswer raw_exchange(uint16_t port, const std::string& request,
+                       std::chrono::milliseconds limit = 3s) {
+  RawAnswer out;
+  const auto started = std::chrono::steady_clock::now();
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  timeval tv{static_cast<time_t>(limit.count() / 1000),
+             static_cast<suseconds_t>(limit.count() % 1000 * 1000)};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  std::string text;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+      ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+          static_cast<ssize_t>(request.size())) {
+    char chunk[4096];
+    // Until the headers and Content-Length bytes of body are in.
+    for (;;) {
+      const auto end = text.find("\r\n\r\n");
+      if (end != std::string::npos) {
+        const auto cl = text.find("Content-Length: ");
+        const std::size_t want = cl == std::string::npos ? 0 : std::stoul(text.substr(cl + 16));
+        if (text.size() >= end + 4 + want) {
+          out.body = text.substr(end + 4, want);
+          break;
+        }
+      }
+      const ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
+      if (n <= 0) break;
+      text.append(chunk, static_cast<std::size_t>(n));
+    }
+  }
+  ::close(fd);
+  if (text.rfind("HTTP/1.1 ", 0) == 0) out.status = std::stoi(text.substr(9, 3));
+  out.took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  return out;
+}
+
+// `curl -X POST` sends no Content-Length: httplib waited 5 s for a body and
+// answered 400. Such a write is answered at once, as one with an empty body.
+TEST_F(GatewayCluster, WritesWithoutABodyAreAnsweredAtOnce) {
+  const uint16_t port = s_->gw->port();
+  auto which = raw_exchange(port, "POST /v1/mi/which HTTP/1.1\r\nHost: gw\r\n\r\n");
+  EXPECT_EQ(which.status, 200) << which.body;
+  EXPECT_LT(which.took, 1000ms);
+  EXPECT_TRUE(Json::parse(which.body, nullptr, false).is_array()) << which.body;
+  // Reload needs no body: it reaches the node (db_mode 0 refuses it).
+  auto reload = raw_exchange(port, "POST /v1/reload HTTP/1.1\r\nHost: gw\r\n\r\n");
+  EXPECT_EQ(reload.status, 409) << reload.body;
+  EXPECT_EQ(body_of_text(reload.body)["mi_message"], "Non-DB mode") << reload.body;
+  EXPECT_LT(reload.took, 1000ms);
+  // A route that needs a body says so.
+  auto status = raw_exchange(port, "PUT /v1/clusters/1/nodes/2/status HTTP/1.1\r\nHost: gw\r\n\r\n");
+  EXPECT_EQ(status.status, 400) << status.body;
+  EXPECT_EQ(body_of_text(status.body)["detail"], "this route needs a JSON body");
+  EXPECT_LT(status.took, 1000ms);
+  // No route, and a route with other methods.
+  auto none = raw_exchange(port, "POST /v1/nothing HTTP/1.1\r\nHost: gw\r\n\r\n");
+  EXPECT_EQ(none.status, 404) << none.body;
+  auto other = raw_exchange(port, "PUT /v1/statistics HTTP/1.1\r\nHost: gw\r\n\r\n");
+  EXPECT_EQ(other.status, 405) << other.body;
+  EXPECT_LT(other.took, 1000ms);
+}
+
+// At most --max-waits requests wait for replies; the next is a 503 with
+// Retry-After at once, and the probes and other routes keep answering.
+TEST_F(GatewayCluster, WaitingRequestsAreCapped) {
+  GatewayProcess capped(s_->dir.path(), "unix:" + s_->n1->socket(), {"--max-waits", "2"});
+  ASSERT_TRUE(capped.ready()) << capped.log();
+  // Node 2's requests, to know when both waits were sent (each took its
+  // slot before sending).
+  GatewayProcess on_n2(s_->dir.path(), "unix:" + s_->n2->socket(), {"--heartbeat-ms", "200"});
+  ASSERT_TRUE(on_n2.ready()) << on_n2.log();
+  EventReader n2_requests(on_n2.port(), {}, "/v1/events?events=E_CLUSTERER_REQ_RECEIVED");
+  ASSERT_TRUE(n2_requests.saw(": connected", 3s));
+  std::atomic<int> timed_out{0};
+  std::vector<std::jthread> waiting;  // joined however the test ends
+  for (int i = 0; i < 2; ++i)
+    waiting.emplace_back([&capped, &timed_out, i] {
+      auto c = capped.client();
+      c->set_read_timeout(10, 0);
+      auto res = post(*c, "/v1/clusters/1/nodes/2/messages?wait=3",
+                      R"({"msg":"noreply hold )" + std::to_string(i) + "\"}");
+      if (res && res->status == 504) ++timed_out;
+    });
+  ASSERT_TRUE(n2_requests.saw("noreply hold 0", 3s) && n2_requests.saw("noreply hold 1", 3s))
+      << n2_requests.text();
+
+  const auto started = std::chrono::steady_clock::now();
+  auto refused = post(*capped.client(), "/v1/clusters/1/nodes/2/messages?wait=3",
+                      R"({"msg":"noreply third"})");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 500ms);
+  expect_status(refused, 503, "a third wait");
+  ASSERT_TRUE(refused && refused->status == 503);
+  EXPECT_EQ(refused->get_header_value("Retry-After"), "1");
+  EXPECT_NE(body_of(refused).value("detail", "").find("--max-waits"), std::string::npos);
+  EXPECT_FALSE(n2_requests.saw("noreply third", 200ms)) << "a refused request was sent";
+  const auto probe_started = std::chrono::steady_clock::now();
+  auto live = capped.client()->Get("/livez");
+  EXPECT_LT(std::chrono::steady_clock::now() - probe_started, 500ms);
+  expect_status(live, 200, "livez while the waits are held");
+  expect_status(post(*capped.client(), "/v1/clusters/1/nodes/2/messages", R"({"msg":"noreply"})"),
+                200, "a send without wait is not capped");
+  for (auto& t : waiting) t.join();
+  EXPECT_EQ(timed_out, 2);
+  // The slots were given back.
+  expect_status(post(*capped.client(), "/v1/clusters/1/nodes/2/messages?wait=1",
+                     R"({"msg":"noreply again"})"),
+                504, "a wait after the others ended");
 }
 
 TEST_F(GatewayCluster, EventsStreamResumesAndReportsGaps) {

@@ -8,7 +8,10 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <functional>
 #include <memory>
+#include <regex>
+#include <set>
 
 #include "gateway_process.h"
 #include "node_process.h"
@@ -193,6 +196,75 @@ TEST_P(GatewayRoutes, UnknownRoutesLivezAndOpenapi) {
 INSTANTIATE_TEST_SUITE_P(Backends, GatewayRoutes, ::testing::Values("unix", "http"),
                          [](const auto& info) { return info.param; });
 
+// /openapi.json (the same document as --print-openapi) has the shape of an
+// OpenAPI 3.1 document: what a client generator reads is there and every
+// $ref resolves.
+TEST(GatewayOpenapi, IsAnOpenApi31Document) {
+  auto r = run({LC_GATEWAY_BIN, "--print-openapi"}, 10s);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // Not const: operator[] on a missing member must give null, not fail.
+  Json doc = Json::parse(r.out, nullptr, false);
+  ASSERT_TRUE(doc.is_object()) << r.out.substr(0, 200);
+  EXPECT_EQ(doc["openapi"], "3.1.0");
+  EXPECT_TRUE(doc["info"]["title"].is_string() && doc["info"]["version"].is_string());
+  ASSERT_TRUE(doc["paths"].is_object());
+  // Every "$ref" names a member of #/components.
+  std::vector<std::string> refs;
+  std::function<void(const Json&)> collect = [&](const Json& j) {
+    if (j.is_object())
+      for (const auto& [k, v] : j.items()) {
+        if (k == "$ref" && v.is_string()) refs.push_back(v.get<std::string>());
+        collect(v);
+      }
+    if (j.is_array())
+      for (const auto& v : j) collect(v);
+  };
+  collect(doc);
+  EXPECT_FALSE(refs.empty());
+  for (const auto& ref : refs) {
+    ASSERT_EQ(ref.rfind("#/components/", 0), 0u) << ref;
+    EXPECT_FALSE(doc.value(Json::json_pointer(ref.substr(1)), Json()).is_null()) << ref;
+  }
+  std::set<std::string> operation_ids;
+  const std::set<std::string> methods = {"get", "put", "post", "delete"};
+  for (const auto& [path, ops] : doc["paths"].items()) {
+    EXPECT_EQ(path.rfind('/', 0), 0u) << path;
+    for (const auto& [method, op] : ops.items()) {
+      const std::string where = method + " " + path;
+      EXPECT_TRUE(methods.count(method)) << where;
+      EXPECT_TRUE(operation_ids.insert(op.value("operationId", "")).second) << where;
+      ASSERT_TRUE(op["responses"].is_object()) << where;
+      EXPECT_TRUE(op["responses"]["200"]["description"].is_string()) << where;
+      for (const auto& p : op.value("parameters", Json::array())) {
+        EXPECT_TRUE(p["name"].is_string() && p["schema"].is_object()) << where << p.dump();
+        EXPECT_TRUE(p["in"] == "path" || p["in"] == "query") << where << p.dump();
+        if (p["in"] == "path") {
+          EXPECT_EQ(p["required"], true) << where << p.dump();
+          EXPECT_NE(path.find("{" + p["name"].get<std::string>() + "}"), std::string::npos)
+              << where << p.dump();
+        }
+      }
+      if (op.contains("requestBody")) {
+        EXPECT_TRUE(op["requestBody"]["content"]["application/json"]["schema"].is_object())
+            << where;
+      }
+    }
+  }
+  // The wait parameter states the range the routes enforce.
+  for (const char* path : {"/v1/clusters/{cid}/nodes/{nid}/messages", "/v1/clusters/{cid}/messages"}) {
+    Json wait;
+    for (const auto& p : doc["paths"][path]["post"]["parameters"])
+      if (p["name"] == "wait") wait = p;
+    EXPECT_EQ(wait["schema"], Json({{"type", "integer"}, {"minimum", 0}, {"maximum", 300}}))
+        << path << ": " << wait.dump();
+  }
+  // /readyz's 200 has a schema.
+  Json ready = doc["paths"]["/readyz"]["get"]["responses"]["200"]["content"]["application/json"]
+                  ["schema"];
+  EXPECT_EQ(ready["required"], Json({"status"})) << ready.dump();
+  EXPECT_EQ(ready["properties"]["status"]["const"], "ready") << ready.dump();
+}
+
 // ---- the node unreachable or silent ----
 
 // A unix socket that is listened on but never accepted: connects succeed
@@ -256,14 +328,35 @@ TEST(GatewayNode, SilentNodeIs504AfterTheMiTimeout) {
   }
 }
 
+// Every request line carries its status and latency, the requests no route
+// answers (404, 405, 413) too; an event stream is logged when it ends.
 TEST(GatewayNode, SigtermStopsCleanlyAndLogsRequests) {
   TempDir dir;
-  GatewayProcess gw(dir.path(), "unix:" + dir.path() + "/nobody.sock", {});
+  GatewayProcess gw(dir.path(), "unix:" + dir.path() + "/nobody.sock",
+                    {"--max-body-bytes", "100", "--heartbeat-ms", "200"});
   ASSERT_TRUE(gw.ready()) << gw.log();
   gw.client()->Get("/v1/statistics");
+  gw.client()->Get("/v2/nothing");
+  gw.client()->Delete("/v1/statistics");
+  gw.client()->Put("/v1/clusters/1/nodes/2/status", std::string(500, ' '), "application/json");
+  // A stream read until its first chunk, then dropped by the client.
+  gw.client()->Get("/v1/events", [](const char*, size_t) { return false; });
+  const bool stream_logged = wait_for([&] {
+                               return gw.log().find("GET /v1/events stream ended after ") !=
+                                      std::string::npos;
+                             },
+                                      3s)
+                                 .has_value();
   EXPECT_EQ(gw.proc().terminate(3s), 0) << gw.log();
   const auto log = gw.log();
-  EXPECT_NE(log.find("GET /v1/statistics 502 "), std::string::npos) << log;  // status, latency
+  const std::string latency = R"( [0-9]+\.[0-9] ms)";
+  for (const std::string line : {"GET /v1/statistics 502", "GET /v2/nothing 404",
+                                 "DELETE /v1/statistics 405",
+                                 "PUT /v1/clusters/1/nodes/2/status 413", "GET /v1/events 200"})
+    EXPECT_TRUE(std::regex_search(log, std::regex(line + latency))) << line << ":\n" << log;
+  EXPECT_TRUE(stream_logged) << log;
+  EXPECT_TRUE(std::regex_search(log, std::regex(R"(GET /v1/events stream ended after [0-9.]+ s)")))
+      << log;
   EXPECT_NE(log.find("cluster-gateway stopped"), std::string::npos) << log;
 }
 
@@ -295,6 +388,19 @@ TEST_F(GatewayAuth, WriteTokenGuardsWritesOnly) {
   auto ok = gw.client("s3cret-write")->Put(path, body, "application/json");
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->status, 200) << ok->body;
+  // The scheme is case-insensitive (RFC 9110 §11.1); the token is not.
+  for (const std::string scheme : {"bearer", "BEARER", "bEaReR"}) {
+    auto res = gw.client()->Put(path, {{"Authorization", scheme + " s3cret-write"}}, body,
+                                "application/json");
+    ASSERT_TRUE(res) << scheme;
+    EXPECT_EQ(res->status, 200) << scheme << ": " << res->body;
+  }
+  expect_problem(gw.client()->Put(path, {{"Authorization", "bearer S3CRET-WRITE"}}, body,
+                                  "application/json"),
+                 401, "the token's case matters");
+  expect_problem(gw.client()->Put(path, {{"Authorization", "Basic s3cret-write"}}, body,
+                                  "application/json"),
+                 401, "another scheme");
   EXPECT_EQ(gw.client()->Get("/v1/clusters")->status, 200);  // reads stay open
 }
 

@@ -6,6 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fstream>
+
 namespace lc::itest {
 
 using Json = nlohmann::json;
@@ -30,6 +32,27 @@ namespace {
   args.push_back(nullptr);
   ::execv(args[0], args.data());
   ::_exit(127);
+}
+
+// RFC 4648 base64 (DevTools sends binary data so); stops at '=' or any
+// other character outside the alphabet.
+std::string base64_decode(const std::string& text) {
+  static constexpr std::string_view kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  unsigned bits = 0;
+  int count = 0;
+  for (char c : text) {
+    const auto v = kAlphabet.find(c);
+    if (v == std::string_view::npos) break;
+    bits = (bits << 6) | static_cast<unsigned>(v);
+    count += 6;
+    if (count >= 8) {
+      count -= 8;
+      out.push_back(static_cast<char>((bits >> count) & 0xff));
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -79,6 +102,17 @@ Json HeadlessPage::evaluate(const std::string& expression, std::chrono::millisec
       call("Runtime.evaluate", {{"expression", expression}, {"returnByValue", true}}, true, limit);
   if (r.is_null() || r.contains("exceptionDetails")) return Json();
   return r["result"].value("value", Json());
+}
+
+bool HeadlessPage::screenshot(const std::string& path, std::chrono::milliseconds limit) {
+  call("Emulation.setDeviceMetricsOverride",
+       {{"width", 1280}, {"height", 900}, {"deviceScaleFactor", 1}, {"mobile", false}}, true,
+       limit);
+  Json r = call("Page.captureScreenshot", {{"format", "png"}}, true, limit);
+  if (!r.contains("data") || !r["data"].is_string()) return false;
+  const std::string png = base64_decode(r["data"].get<std::string>());
+  std::ofstream(path, std::ios::binary) << png;
+  return !png.empty();
 }
 
 Json HeadlessPage::call(const std::string& method, Json params, bool in_tab,

@@ -32,6 +32,10 @@ class HeadlessPage {
   // no answer came within `limit`.
   nlohmann::json evaluate(const std::string& expression,
                           std::chrono::milliseconds limit = std::chrono::seconds(5));
+  // Saves what the tab shows (1280x900) as a PNG at `path`; false when the
+  // browser gave no image within `limit`.
+  bool screenshot(const std::string& path,
+                  std::chrono::milliseconds limit = std::chrono::seconds(10));
 
  private:
   // Sends one command (to the tab when `in_tab`) and waits at most `limit`

@@ -1,9 +1,10 @@
 // The status page (GET /) rendered by a real headless Chromium against a
 // gateway in front of real clusterd nodes: the DOM the page's script builds
-// must show the peers' link states, before and after a peer is killed, and a
-// screenshot is left for a human (build/status-page.png). Every wait is
-// bounded: --dump-dom and --screenshot runs are under run()'s limit, the
-// page held open answers within HeadlessPage's limits.
+// must show the peers' link states, the topology drawing, the sharing tag
+// and the capability, before and after a peer is killed, and a screenshot
+// of the page showing the killed node Down is left for a human
+// (build/status-page.png). Every wait is bounded: --dump-dom runs are under
+// run()'s limit, the page held open answers within HeadlessPage's limits.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -25,14 +26,23 @@ using lc::test::wait_for;
 
 constexpr const char* kChromium = "/usr/bin/chromium";
 
+// A node of the trio: static peers, the kv cache's capability and the
+// sharing tag "vip" in cluster 1, so the page has both to show.
+std::vector<std::string> trio_flags(uint16_t port, std::vector<std::pair<int, uint16_t>> peers) {
+  auto f = static_node_flags({1, "127.0.0.1", port, std::move(peers), ""});
+  f.insert(f.end(), {"--kv_cluster_id", "1", "--kv_collection", "default/r", "--sharing_tag",
+                     "vip/1=backup"});
+  return f;
+}
+
 // Nodes 1, 2 and 3 of cluster 1, a full mesh; the gateway talks to node
 // 1's unix socket, which also gives it node 1's events.
 struct PageTrio {
   TempDir dir;
   uint16_t p1 = free_port(), p2 = free_port(), p3 = free_port();
-  NodeProcess n1{dir.path(), 1, static_node_flags({1, "127.0.0.1", p1, {{2, p2}, {3, p3}}, ""})};
-  NodeProcess n2{dir.path(), 2, static_node_flags({1, "127.0.0.1", p2, {{1, p1}, {3, p3}}, ""})};
-  NodeProcess n3{dir.path(), 3, static_node_flags({1, "127.0.0.1", p3, {{1, p1}, {2, p2}}, ""})};
+  NodeProcess n1{dir.path(), 1, trio_flags(p1, {{2, p2}, {3, p3}})};
+  NodeProcess n2{dir.path(), 2, trio_flags(p2, {{1, p1}, {3, p3}})};
+  NodeProcess n3{dir.path(), 3, trio_flags(p3, {{1, p1}, {2, p2}})};
 };
 
 // The page loaded by headless Chromium with `extra` flags. The virtual
@@ -56,6 +66,21 @@ std::string dump_dom(const std::string& profile, const std::string& url) {
 std::string link_in_page(HeadlessPage& page, int node) {
   auto v = page.evaluate("document.querySelector('tr[data-node-id=\"" + std::to_string(node) +
                          "\"]')?.dataset.link ?? ''");
+  return v.is_string() ? v.get<std::string>() : "";
+}
+
+// The node ids the topology drawing of cluster 1 shows, sorted ("1,2,3").
+std::string drawn_nodes(HeadlessPage& page) {
+  auto v = page.evaluate(
+      "[...document.querySelectorAll('section[data-cluster-id=\"1\"] svg.graph "
+      "g[data-node-id]')].map((g) => g.dataset.nodeId).sort().join(',')");
+  return v.is_string() ? v.get<std::string>() : "";
+}
+
+// The link state the drawing shows for `node`.
+std::string link_in_drawing(HeadlessPage& page, int node) {
+  auto v = page.evaluate("document.querySelector('svg.graph g[data-node-id=\"" +
+                         std::to_string(node) + "\"]')?.dataset.link ?? ''");
   return v.is_string() ? v.get<std::string>() : "";
 }
 
@@ -129,19 +154,16 @@ TEST_F(GatewayStatusPage, ShowsTheClusterAndAKilledNodeDownWithinTwoSeconds) {
       << "node_states reports not shown: " << dom;
   EXPECT_NE(dom.find("up since "), std::string::npos) << "no time of the last change: " << dom;
   EXPECT_NE(dom.find(">live<"), std::string::npos) << "event stream not shown live: " << dom;
-
-  const std::string shot = nodes.dir.path() + "/status-page.png";
-  auto r = browse(profile, gw.url(),
-                  {"--screenshot=" + shot, "--window-size=1280,900", "--hide-scrollbars"});
-  ASSERT_TRUE(std::filesystem::exists(shot)) << r.err;
-  std::filesystem::copy_file(shot, LC_STATUS_PAGE_SHOT,
-                             std::filesystem::copy_options::overwrite_existing);
+  EXPECT_NE(dom.find("<tr data-shtag=\"vip\">"), std::string::npos) << "no sharing tag: " << dom;
+  EXPECT_NE(dom.find("<tr data-capability=\"cachedb-local-repl\">"), std::string::npos)
+      << "no capability: " << dom;
 
   // The same page held open: node 3 killed with kill -9 must turn Down on
   // it by itself, from the event stream, with no reload, within 2 s.
   HeadlessPage live(kChromium, nodes.dir.path(), gw.url());
   ASSERT_TRUE(live.ok()) << "chromium did not open the page (see chromium.log in the test dir)";
   ASSERT_TRUE(wait_for([&] { return link_in_page(live, 3) == "Up"; }, 15s));
+  EXPECT_EQ(drawn_nodes(live), "1,2,3") << "the topology drawing lacks nodes";
   ASSERT_TRUE(wait_for([&] {
                 return live.evaluate("document.getElementById('stream-state').textContent") ==
                        "live";
@@ -156,6 +178,14 @@ TEST_F(GatewayStatusPage, ShowsTheClusterAndAKilledNodeDownWithinTwoSeconds) {
   const std::string log = live.evaluate("document.getElementById('event-rows').innerText").dump();
   EXPECT_NE(log.find("cluster 1: node 3 is down"), std::string::npos) << log;
   EXPECT_EQ(live.evaluate("document.getElementById('stream-state').textContent"), "live");
+  EXPECT_TRUE(wait_for([&] { return link_in_drawing(live, 3) == "Down"; }, 3s))
+      << "the drawing still shows node 3 " << link_in_drawing(live, 3);
+
+  // The artifact: the page as an operator sees it with node 3 Down.
+  const std::string shot = nodes.dir.path() + "/status-page.png";
+  ASSERT_TRUE(live.screenshot(shot)) << "chromium gave no screenshot";
+  std::filesystem::copy_file(shot, LC_STATUS_PAGE_SHOT,
+                             std::filesystem::copy_options::overwrite_existing);
 }
 
 }  // namespace
