@@ -36,10 +36,14 @@ Expected<int32_t, ConfigError> int_setting(const Settings& s, std::string_view k
   return *v;
 }
 
+// OpenSIPS declares these switches INT parameters and tests them against 0,
+// so any integer is accepted: 0 is off, every other value on.
 Expected<bool, ConfigError> switch_setting(const Settings& s, std::string_view key) {
   const std::string& text = s.scalar(key);
   auto v = detail::parse_switch(detail::trim(text));
-  if (!v) return unexpected(key_error(key, text, "expected 0 or 1 (or true/false)"));
+  if (!v)
+    return unexpected(
+        key_error(key, text, "expected an integer (0 off, any other value on) or true/false"));
   return *v;
 }
 

@@ -96,7 +96,9 @@ class HttpConnection : public Connection {
   std::optional<Json> call(const Json& request, std::string* error) override {
     auto res = client_.Post(path_.c_str(), request.dump(), "application/json");
     if (!res) {
-      *error = "cannot reach " + base_ + path_ + ": " + httplib::to_string(res.error());
+      *error = "cannot reach " + base_ + path_ + " (" + httplib::to_string(res.error()) +
+               " error): is clusterd running, with mi_http set to this address? Check its "
+               "mi_http setting, or use its unix socket (-s PATH)";
       return std::nullopt;
     }
     if (res->status != 200) {

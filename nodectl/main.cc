@@ -179,8 +179,20 @@ std::set<int64_t> reachable_nodes(lc::nodectl::Connection& c, int64_t cluster_id
   return ids;
 }
 
+// Event streams (subscribe) exist on the unix socket only. Checked before
+// anything is sent, so that a --wait request is not sent only to be lost.
+bool refuse_http_stream(const Options& o, const std::string& what) {
+  if (o.target.url.empty()) return false;
+  std::fprintf(stderr,
+               "nodectl: %s follows the node's event stream, which only the unix socket "
+               "carries: use -s SOCKET instead of -u URL (nothing was sent)\n",
+               what.c_str());
+  return true;
+}
+
 // send_req/broadcast_req --wait: the request, then the replies with its tag.
 int request_and_wait(const Options& o, const lc::mi::Command& cmd, const Json& params) {
+  if (refuse_http_stream(o, cmd.cli_name + " --wait")) return kExitUsage;
   const bool broadcast = cmd.name == "cluster_broadcast_req";
   auto events = subscribe(o, Json::array({"E_CLUSTERER_RPL_RECEIVED"}));
   if (!events) return kExitUsage;
@@ -234,6 +246,7 @@ int request_and_wait(const Options& o, const lc::mi::Command& cmd, const Json& p
 
 // events: follow the stream until Ctrl-C or the node goes away.
 int follow_events(const Options& o, const std::vector<std::string>& names) {
+  if (refuse_http_stream(o, "events")) return kExitUsage;
   Json filter = names.empty() ? Json() : Json(names);
   auto c = subscribe(o, filter);
   if (!c) return kExitUsage;
@@ -267,6 +280,23 @@ int raw_call(const Options& o, const std::string& method, const std::vector<std:
     params = Json(words);
   }
   return call_and_print(o, method, params);
+}
+
+// The words a subcommand gets when given none: `stats` alone shows every
+// statistic, like `get_statistics all`.
+std::vector<std::string> words_or_default(const lc::mi::Command& cmd,
+                                          const std::vector<std::string>& words) {
+  if (words.empty() && cmd.name == "get_statistics") return {"all"};
+  return words;
+}
+
+// With a subcommand required, CLI11 reports a word that names none as "A
+// subcommand is required": name the word instead. Nothing if `e` is
+// another error.
+std::optional<std::string> unknown_subcommand(CLI::App& app, const CLI::ParseError& e) {
+  if (dynamic_cast<const CLI::RequiredError*>(&e) == nullptr) return std::nullopt;
+  if (!app.get_subcommands().empty() || app.remaining().empty()) return std::nullopt;
+  return app.remaining().front();
 }
 
 }  // namespace
@@ -314,6 +344,11 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (auto word = unknown_subcommand(app, e)) {
+      std::fprintf(stderr, "nodectl: unknown command '%s' (nodectl --help lists the commands)\n",
+                   word->c_str());
+      return kExitUsage;
+    }
     int rc = app.exit(e);
     return rc == 0 ? kExitOk : kExitUsage;
   }
@@ -329,7 +364,7 @@ int main(int argc, char** argv) {
   if (kv.parsed()) return kv.run(o.target);
   for (const auto& cmd : registry.commands()) {
     if (!subs[cmd.name]->parsed()) continue;
-    const auto& w = words[cmd.name];
+    const auto w = words_or_default(cmd, words[cmd.name]);
     if (cmd.streaming) return follow_events(o, w);
     auto params = positional_params(cmd, w);
     if (!params) {

@@ -213,14 +213,35 @@ TEST(engine, ConnectionResetRechecksAndResyncsWithoutEvents) {
   EXPECT_TRUE(full_top) << "topology is re-sent after a reset";
 }
 
+// The new_state of each LS_UPDATE sent to `node`.
+std::vector<int32_t> ls_updates_to(const Output& o, int32_t node) {
+  std::vector<int32_t> states;
+  for (const auto& m : internal_to(o, node))
+    if (auto* u = std::get_if<wire::LsUpdate>(&m.body)) states.push_back(u->new_state);
+  return states;
+}
+
 TEST(engine, ConnectionResetOfADeadPeerTakesTheLinkDownAfterPingTimeout) {
-  Harness h = up_pair_of_three();
+  Harness h = up_pair_of_three();  // no_ping_retries 3, the default
   h.engine().on_connection_reset(h.at(100), 2);
   h.drain();
   h.tick(500);
   EXPECT_EQ(h.link(1, 2), LinkState::kUp);
-  h.tick(1000);  // 900 ms since the check ping: no answer
-  EXPECT_NE(h.link(1, 2), LinkState::kUp);
+  // 900 ms since the check PING and no PONG: row 2 takes the link out of Up
+  // (LS_UPDATE(Down) to 3, NODE_DOWN) and sends retry 1 of 3.
+  Output o = h.tick(1000);
+  EXPECT_EQ(h.link(1, 2), LinkState::kRetrying);
+  EXPECT_TRUE(pinged(o, 2));
+  ASSERT_EQ(o.node_events().size(), 1u);
+  EXPECT_FALSE(o.node_events()[0].up);
+  EXPECT_EQ(ls_updates_to(o, 3), std::vector<int32_t>{wire::kWireLinkDown});
+  EXPECT_TRUE(pinged(h.tick(1500), 2));  // retry 2 of 3
+  EXPECT_TRUE(pinged(h.tick(2000), 2));  // retry 3 of 3
+  EXPECT_EQ(h.link(1, 2), LinkState::kRetrying);
+  o = h.tick(2500);  // the last retry unanswered for ping_timeout
+  EXPECT_EQ(h.link(1, 2), LinkState::kDown);
+  EXPECT_TRUE(o.node_events().empty()) << "NODE_DOWN was raised when it left Up";
+  EXPECT_TRUE(ls_updates_to(o, 3).empty()) << "no second LS_UPDATE";
 }
 
 TEST(engine, SendFailureTakesTheLinkDownAtOnce) {

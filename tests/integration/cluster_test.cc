@@ -3,14 +3,21 @@
 // Every wait is bounded.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <nlohmann/json.hpp>
 
+#include <csignal>
+#include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -25,6 +32,8 @@ namespace {
 using namespace std::chrono_literals;
 using lc::test::free_port;
 using lc::test::wait_for;
+using Clock = std::chrono::steady_clock;
+using Millis = std::chrono::milliseconds;
 
 // A db_mode 0 node of cluster 1 with static neighbours (node_process.h).
 class Node : public NodeProcess {
@@ -68,6 +77,66 @@ struct Mesh {
   }
 };
 
+// Polls each condition on its own thread (one node's slow answer must not
+// delay the other's) until it holds, or until `limit` after `t0`; returns
+// for each how long after `t0` it was first seen to hold (nothing if never).
+std::vector<std::optional<Millis>> first_seen(const std::vector<std::function<bool()>>& conds,
+                                              Clock::time_point t0, Millis limit) {
+  std::vector<std::optional<Millis>> seen(conds.size());
+  const Millis left = limit - std::chrono::duration_cast<Millis>(Clock::now() - t0);
+  std::vector<std::thread> pollers;
+  for (std::size_t i = 0; i < conds.size(); ++i)
+    pollers.emplace_back([&, i] {
+      if (wait_for(conds[i], left)) seen[i] = std::chrono::duration_cast<Millis>(Clock::now() - t0);
+    });
+  for (auto& t : pollers) t.join();
+  return seen;
+}
+
+// When the last line of a node's text log containing `text` was written
+// (its "YYYY-MM-DD HH:MM:SS.mmm" local time stamp); nothing if no line does.
+std::optional<std::chrono::system_clock::time_point> logged_at(const std::string& log,
+                                                               const std::string& text) {
+  std::optional<std::chrono::system_clock::time_point> at;
+  std::istringstream lines(log);
+  for (std::string line; std::getline(lines, line);) {
+    std::tm tm{};
+    int ms = 0;
+    if (line.find(text) == std::string::npos ||
+        std::sscanf(line.c_str(), "%d-%d-%d %d:%d:%d.%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                    &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) != 7)
+      continue;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    tm.tm_isdst = -1;
+    at = std::chrono::system_clock::from_time_t(std::mktime(&tm)) + Millis(ms);
+  }
+  return at;
+}
+
+// `node` logged `text` less than `bound` after `since`. How soon a node saw
+// a change is read from its log: a nodectl run on a loaded host can itself
+// take longer than the bound.
+void expect_logged_within(NodeProcess& node, const std::string& text,
+                          std::chrono::system_clock::time_point since, Millis bound) {
+  auto at = logged_at(node.log(), text);
+  ASSERT_TRUE(at) << "node " << node.id() << " never logged " << text << "\n" << node.log();
+  EXPECT_LT(*at - since, bound) << "node " << node.id() << " logged " << text << " "
+                                << std::chrono::duration_cast<Millis>(*at - since).count()
+                                << " ms later\n" << node.log();
+}
+
+// Both peers of `gone` in the mesh see its link reach `state`: how long
+// after `t0` each did (node a, then node b), nothing for one that did not
+// within `limit`.
+std::vector<std::optional<Millis>> peers_see(Mesh& m, int gone, const std::string& state,
+                                             Clock::time_point t0, Millis limit) {
+  std::vector<std::function<bool()>> conds;
+  for (Node* n : {m.n1.get(), m.n2.get(), m.n3.get()})
+    if (n->id() != gone) conds.push_back([n, gone, state] { return n->field(gone, "link_state") == state; });
+  return first_seen(conds, t0, limit);
+}
+
 TEST(integration, MeshFormsAndNodectlShowsIt) {
   Mesh m;
   ASSERT_TRUE(wait_for([&] { return m.all_up(); }, 5s)) << m.n1->log();
@@ -92,31 +161,134 @@ TEST(integration, MeshFormsAndNodectlShowsIt) {
 TEST(integration, KilledNodeIsSeenDownAtOnceAndUpAfterRestart) {
   Mesh m;
   ASSERT_TRUE(wait_for([&] { return m.all_up(); }, 5s));
+  const auto killed = std::chrono::system_clock::now();
   m.n3->proc().kill9();
-  auto down = wait_for([&] { return m.n1->field(3, "link_state") == "Down"; }, 3s);
-  ASSERT_TRUE(down) << m.n1->log();
-  EXPECT_LT(down->count(), 500) << "seen Down after " << down->count() << " ms";
+  // Seen Down by both, as an operator sees it (nodectl), and soon enough by
+  // their logs: node 3 unreachable (the logged NODE_DOWN) comes no sooner
+  // than the link Down that causes it.
+  auto down = peers_see(m, 3, "Down", Clock::now(), 3s);
+  Node* survivors[] = {m.n1.get(), m.n2.get()};
+  for (std::size_t i = 0; i < down.size(); ++i) {
+    ASSERT_TRUE(down[i]) << "node " << i + 1 << " never saw node 3 Down\n" << survivors[i]->log();
+    expect_logged_within(*survivors[i], "node 3 in cluster 1 is DOWN", killed, 500ms);
+  }
   EXPECT_EQ(m.n1->field(3, "next_hop"), "none");
-  EXPECT_TRUE(wait_for([&] { return m.n2->field(3, "link_state") == "Down"; }, 1s));
 
+  // From the restart of the process, its start-up included.
+  const auto restart = Clock::now();
   m.n3->start();
-  auto up = wait_for([&] { return m.n1->field(3, "link_state") == "Up"; }, 4s);
-  ASSERT_TRUE(up) << m.n1->log();
-  EXPECT_LT(up->count(), 2000) << "Up again after " << up->count() << " ms";
+  auto up = peers_see(m, 3, "Up", restart, 4s);
+  for (std::size_t i = 0; i < up.size(); ++i) {
+    ASSERT_TRUE(up[i]) << "node " << i + 1 << " never saw node 3 Up\n" << m.n3->log();
+    EXPECT_LT(up[i]->count(), 2000) << "node " << i + 1 << " saw it Up " << up[i]->count()
+                                    << " ms after the restart\n" << survivors[i]->log();
+  }
   auto reports = Json::parse(m.n1->ctl({"mi", "sr_list_reports", "clusterer", "node_states"}).out);
   ASSERT_GE(reports.size(), 4u);
   EXPECT_EQ(reports[reports.size() - 2]["Log"], "Node [3], cluster [1] is DOWN");
   EXPECT_EQ(reports.back()["Log"], "Node [3], cluster [1] is UP");
 }
 
-TEST(integration, GracefulStopIsSeenAtOnce) {
+// SIGTERM and SIGINT (Ctrl-C) stop a node gracefully: it closes its
+// connections, so both peers see it Down at once, and it exits 0.
+void expect_graceful_stop(int signal) {
   Mesh m;
   ASSERT_TRUE(wait_for([&] { return m.all_up(); }, 5s));
-  EXPECT_EQ(m.n2->proc().terminate(), 0);
-  auto down = wait_for([&] { return m.n1->field(2, "link_state") == "Down"; }, 3s);
-  ASSERT_TRUE(down);
-  EXPECT_LT(down->count(), 500);
+  const auto sent = std::chrono::system_clock::now();
+  ASSERT_EQ(::kill(m.n2->proc().pid(), signal), 0);
+  auto down = peers_see(m, 2, "Down", Clock::now(), 3s);
+  Node* peers[] = {m.n1.get(), m.n3.get()};
+  for (std::size_t i = 0; i < down.size(); ++i) {
+    ASSERT_TRUE(down[i]) << "node " << peers[i]->id() << " never saw node 2 Down\n" << m.n2->log();
+    expect_logged_within(*peers[i], "node 2 in cluster 1 is DOWN", sent, 500ms);
+  }
+  ASSERT_TRUE(wait_for([&] { return !m.n2->proc().running(); }, 5s)) << "still running";
+  EXPECT_EQ(m.n2->proc().terminate(), 0) << "exit status";  // the exit already seen
+  EXPECT_NE(m.n2->log().find("stopping on signal " + std::to_string(signal)), std::string::npos)
+      << m.n2->log();
 }
+
+TEST(integration, GracefulStopIsSeenAtOnce) { expect_graceful_stop(SIGTERM); }
+
+TEST(integration, InterruptIsAGracefulStopToo) { expect_graceful_stop(SIGINT); }
+
+TEST(integration, MiSocketIsPrivate) {
+  TempDir dir;
+  Node n(dir, 1, free_port(), {});
+  struct stat st {};
+  ASSERT_EQ(::stat(n.socket().c_str(), &st), 0) << n.log();
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+// At log level info a node writes its start-up line and one line per link
+// change, nothing per ping or per MI call: two nodes over a few ping
+// intervals, then one stops.
+TEST(integration, InfoLogHasOneLinePerChangeAndNoNoise) {
+  TempDir dir;
+  const uint16_t p1 = free_port(), p2 = free_port();
+  Node n1(dir, 1, p1, {{2, p2}}, {"--log_level", "info"});
+  Node n2(dir, 2, p2, {{1, p1}}, {"--log_level", "info"});
+  ASSERT_TRUE(wait_for([&] { return n1.field(2, "link_state") == "Up"; }, 5s)) << n1.log();
+  std::this_thread::sleep_for(3500ms);  // three keep-alives and more
+  EXPECT_EQ(n2.proc().terminate(), 0);
+  ASSERT_TRUE(wait_for([&] { return n1.field(2, "link_state") == "Down"; }, 3s));
+  EXPECT_EQ(n1.proc().terminate(), 0);
+  std::vector<std::string> lines;  // without the date and time
+  std::istringstream log(n1.log());
+  for (std::string line; std::getline(log, line);) {
+    auto time_end = line.find(' ', line.find(' ') + 1);
+    lines.push_back(time_end == std::string::npos ? line : line.substr(time_end + 1));
+  }
+  EXPECT_EQ(lines, (std::vector<std::string>{
+                       "info clusterd node 1 listening on bin:127.0.0.1:" + std::to_string(p1) +
+                           ", MI on " + n1.socket(),
+                       "info node 2 in cluster 1 is UP",
+                       "info node 2 in cluster 1 is DOWN",
+                       "info stopping on signal 15",
+                       "info clusterd stopped",
+                   }))
+      << n1.log();
+}
+
+// `nodectl events -o json` on a node, into a file of the test's directory.
+class EventFollower {
+ public:
+  EventFollower(const TempDir& dir, NodeProcess& node)
+      : path_(dir.path() + "/events" + std::to_string(node.id()) + ".jsonl"),
+        proc_({LC_NODECTL_BIN, "-s", node.socket(), "-o", "json", "events"}, path_) {}
+
+  // The first E_CLUSTERER_REQ_RECEIVED carrying `msg`, waiting at most `limit`.
+  std::optional<Json> request(const std::string& msg, Millis limit) {
+    std::optional<Json> found;
+    wait_for(
+        [&] {
+          std::ifstream f(path_);
+          for (std::string line; std::getline(f, line);) {
+            auto j = Json::parse(line, nullptr, false);
+            if (!j.is_discarded() && j["event"] == "E_CLUSTERER_REQ_RECEIVED" && j["msg"] == msg) {
+              found = j;
+              return true;
+            }
+          }
+          return false;
+        },
+        limit);
+    return found;
+  }
+  std::string text() const {
+    std::ifstream f(path_);
+    return std::string(std::istreambuf_iterator<char>(f), {});
+  }
+
+ private:
+  std::string path_;
+  Process proc_;
+};
+
+// Time for nodectl to start and subscribe, with room for slow builds
+// (sanitizers) on a loaded machine.
+constexpr Millis kSubscribeTime{1000};
 
 // 1-2-3 in a line: 1 and 3 reach each other through relays we can cut.
 struct Line {
@@ -143,38 +315,22 @@ TEST(integration, CutLinkReroutesThroughTheRelay) {
   EXPECT_NE(l.n1->field(3, "link_state"), "Up");
 
   // Node 3 follows its events; node 1 sends a request and waits for the reply.
-  const std::string events_log = l.dir.path() + "/events3.jsonl";
-  Process events({LC_NODECTL_BIN, "-s", l.n3->socket(), "-o", "json", "events"}, events_log);
-  // Time for nodectl to start and subscribe, with room for slow builds
-  // (sanitizers) on a loaded machine.
-  std::this_thread::sleep_for(1s);
+  EventFollower events(l.dir, *l.n3);
+  std::this_thread::sleep_for(kSubscribeTime);
   RunResult req;
   std::thread asker([&] {
     req = run({LC_NODECTL_BIN, "-s", l.n1->socket(), "-o", "json", "send_req", "1", "3",
                "hello", "--wait", "10"});
   });
-  std::string tag;
-  wait_for(
-      [&] {
-        std::ifstream f(events_log);
-        for (std::string line; std::getline(f, line);) {
-          auto j = Json::parse(line, nullptr, false);
-          if (!j.is_discarded() && j["event"] == "E_CLUSTERER_REQ_RECEIVED" && j["msg"] == "hello") {
-            EXPECT_EQ(j["src_id"], 1);
-            tag = j["tag"];
-            return true;
-          }
-        }
-        return false;
-      },
-      8s);
-  if (tag.empty()) {
+  auto got = events.request("hello", 8s);
+  if (!got) {
     asker.join();
-    std::ifstream f(events_log);
     FAIL() << "node 3 never got the request; send_req said: " << req.out << req.err
-           << "\nevents:\n" << std::string(std::istreambuf_iterator<char>(f), {})
-           << "\nnode 1:\n" << l.n1->log() << "\nnode 3:\n" << l.n3->log();
+           << "\nevents:\n" << events.text() << "\nnode 1:\n" << l.n1->log() << "\nnode 3:\n"
+           << l.n3->log();
   }
+  EXPECT_EQ((*got)["src_id"], 1);
+  const std::string tag = (*got)["tag"];
   EXPECT_EQ(l.n3->ctl({"send_rpl", "1", "1", "pong", tag}).exit_code, 0);
   asker.join();
   EXPECT_EQ(req.exit_code, 0) << req.err;
@@ -182,10 +338,60 @@ TEST(integration, CutLinkReroutesThroughTheRelay) {
   ASSERT_FALSE(reply.is_discarded()) << req.out;
   EXPECT_EQ(reply["tag"], tag);
   EXPECT_EQ(reply["replies"]["3"], "pong");
-  events.kill9();
 
   l.proxy13.heal();
   l.proxy31.heal();
+}
+
+TEST(integration, SendReqWaitTimesOutWithoutAReply) {
+  TempDir dir;
+  const uint16_t p1 = free_port(), p2 = free_port();
+  Node n1(dir, 1, p1, {{2, p2}}), n2(dir, 2, p2, {{1, p1}});
+  ASSERT_TRUE(wait_for([&] { return n1.field(2, "link_state") == "Up"; }, 5s)) << n1.log();
+  const auto t0 = Clock::now();
+  auto r = n1.ctl({"send_req", "1", "2", "hello", "--wait", "1"});
+  const auto took = Clock::now() - t0;
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.err.find("no reply within 1 s"), std::string::npos) << r.err;
+  EXPECT_GE(took, 1s);
+  EXPECT_LT(took, 5s);
+  auto out = Json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(out.is_discarded()) << r.out;
+  EXPECT_FALSE(out["tag"].get<std::string>().empty()) << "the request went out";
+  EXPECT_TRUE(out["replies"].empty());
+}
+
+// Both peers answer a broadcast (send_rpl, as a script would); nodectl
+// prints the replies by node id once every reachable node has answered.
+TEST(integration, BroadcastReqWaitCollectsEveryReply) {
+  Mesh m;
+  ASSERT_TRUE(wait_for([&] { return m.all_up(); }, 5s));
+  EventFollower ev2(m.dir, *m.n2), ev3(m.dir, *m.n3);
+  std::this_thread::sleep_for(kSubscribeTime);
+  RunResult req;
+  std::thread asker([&] {
+    req = run({LC_NODECTL_BIN, "-s", m.n1->socket(), "-o", "json", "broadcast_req", "1", "hello",
+               "--wait", "8"});
+  });
+  std::string tag;
+  for (auto [events, node] : {std::pair{&ev2, m.n2.get()}, std::pair{&ev3, m.n3.get()}}) {
+    auto got = events->request("hello", 6s);
+    if (!got) {
+      asker.join();
+      FAIL() << "node " << node->id() << " never got the broadcast; nodectl said: " << req.out
+             << req.err << "\nevents:\n" << events->text();
+    }
+    EXPECT_EQ((*got)["src_id"], 1);
+    tag = (*got)["tag"];
+    const std::string answer = "pong" + std::to_string(node->id());
+    EXPECT_EQ(node->ctl({"send_rpl", "1", "1", answer, tag}).exit_code, 0);
+  }
+  asker.join();
+  EXPECT_EQ(req.exit_code, 0) << req.err;
+  auto reply = Json::parse(req.out, nullptr, false);
+  ASSERT_FALSE(reply.is_discarded()) << req.out;
+  EXPECT_EQ(reply["tag"], tag);
+  EXPECT_EQ(reply["replies"], Json::parse(R"({"2": "pong2", "3": "pong3"})")) << req.out;
 }
 
 TEST(integration, SetStatusAndRemoveNode) {
@@ -213,6 +419,8 @@ TEST(integration, NodectlErrorsAndExitCodes) {
   EXPECT_EQ(r.exit_code, 2) << "usage error";
   r = m.n1->ctl({"no_such_command"});
   EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("unknown command 'no_such_command'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("nodectl --help"), std::string::npos) << r.err;
   r = run({LC_NODECTL_BIN, "-s", m.dir.path() + "/missing.sock", "list"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("missing.sock"), std::string::npos);
@@ -222,6 +430,73 @@ TEST(integration, NodectlErrorsAndExitCodes) {
   r = m.n1->ctl({"check_addr", "1", "127.0.0.1", "bin"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(Json::parse(r.out)["match"], true);
+}
+
+// `stats` alone is `get_statistics all`.
+TEST(integration, StatsWithoutArgumentsShowsEverything) {
+  TempDir dir;
+  Node n(dir, 1, free_port(), {});
+  auto r = n.ctl({"stats"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto all = n.ctl({"stats", "all"});
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  auto keys = [](const std::string& out) {
+    std::vector<std::string> k;
+    const Json j = Json::parse(out);
+    for (const auto& [name, v] : j.items()) k.push_back(name);
+    return k;
+  };
+  EXPECT_EQ(keys(r.out), keys(all.out));
+  EXPECT_TRUE(Json::parse(r.out).contains("clusterer:clusterer_nodes")) << r.out;
+  EXPECT_EQ(n.ctl({"stats"}, "table").exit_code, 0);
+}
+
+// A loopback port that listens but never accepts: tells whether anyone
+// tried to connect.
+class SilentListener {
+ public:
+  SilentListener() : port_(free_port()), fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port_);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ok_ = ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 && ::listen(fd_, 4) == 0;
+  }
+  ~SilentListener() { ::close(fd_); }
+  bool ok() const { return ok_; }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/mi"; }
+  bool connection_pending() const {
+    pollfd p{fd_, POLLIN, 0};
+    return ::poll(&p, 1, 0) > 0;
+  }
+
+ private:
+  uint16_t port_;
+  int fd_;
+  bool ok_ = false;
+};
+
+TEST(integration, NodectlOverHttpErrors) {
+  // Nothing listens there: a connection error that says what to check.
+  const std::string nowhere = "http://127.0.0.1:" + std::to_string(free_port()) + "/mi";
+  auto r = run({LC_NODECTL_BIN, "-u", nowhere, "list"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(nowhere), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("is clusterd running"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("mi_http"), std::string::npos) << r.err;
+  // Event streams need the unix socket: refused before anything is sent.
+  SilentListener node;
+  ASSERT_TRUE(node.ok());
+  for (std::vector<std::string> args : {std::vector<std::string>{"send_req", "1", "2", "x", "--wait", "1"},
+                                        {"broadcast_req", "1", "x", "--wait", "1"},
+                                        {"events"}}) {
+    std::vector<std::string> argv = {LC_NODECTL_BIN, "-u", node.url()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    r = run(argv, 5s);
+    EXPECT_EQ(r.exit_code, 2) << args[0];
+    EXPECT_NE(r.err.find("use -s SOCKET"), std::string::npos) << args[0] << ": " << r.err;
+    EXPECT_FALSE(node.connection_pending()) << args[0] << " connected before refusing";
+  }
 }
 
 // One raw HTTP/1.1 exchange on 127.0.0.1; returns the status line.

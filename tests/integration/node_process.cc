@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -18,11 +19,13 @@ NodeProcess::NodeProcess(std::string dir, int id, std::vector<std::string> flags
 }
 
 void NodeProcess::start() {
-  std::vector<std::string> argv = {LC_CLUSTERD_BIN,  "--my_node_id",    std::to_string(id_),
-                                   "--mi_socket",    socket(),          "--ping_interval",
-                                   "1",              "--ping_timeout",  "500",
-                                   "--node_timeout", "3",               "--log_level",
-                                   "debug"};
+  std::vector<std::string> argv = {LC_CLUSTERD_BIN, "--my_node_id",   std::to_string(id_),
+                                   "--mi_socket",   socket(),         "--ping_interval",
+                                   "1",             "--ping_timeout", "500",
+                                   "--node_timeout", "3"};
+  // Debug logs unless the caller chose a level (a key given twice is an error).
+  if (std::find(flags_.begin(), flags_.end(), "--log_level") == flags_.end())
+    argv.insert(argv.end(), {"--log_level", "debug"});
   argv.insert(argv.end(), flags_.begin(), flags_.end());
   proc_.reset();  // a previous run is killed and reaped before the socket goes
   ::unlink(socket().c_str());

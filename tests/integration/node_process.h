@@ -1,9 +1,10 @@
 // A clusterd child process for the real-process tests: its MI socket and log
 // in the test's directory, the test timers (ping_interval 1 s, ping_timeout
-// 500 ms, node_timeout 3 s), debug logs, and nodectl to drive it. The
-// callers add what makes the node theirs (db_mode 0 with static neighbours,
-// db_mode 1 with a database, the kv keys...). Shared by cluster_test.cc,
-// db_mode_test.cc, kv_test.cc and the nodectl kv tests.
+// 500 ms, node_timeout 3 s), debug logs unless the flags set --log_level,
+// and nodectl to drive it. The callers add what makes the node theirs
+// (db_mode 0 with static neighbours, db_mode 1 with a database, the kv
+// keys...). Shared by cluster_test.cc, db_mode_test.cc, kv_test.cc and the
+// nodectl kv tests.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -31,7 +32,8 @@ class NodeProcess {
 
   // (Re)starts clusterd with the same flags and waits (at most 3 s) until
   // its MI socket exists or it has exited. A stale socket of a killed run is
-  // removed first, so the wait is for the new process.
+  // removed first, so the wait is for the new process. Time a restart from
+  // before this call: the wait is part of the node's start-up.
   void start();
 
   int id() const { return id_; }

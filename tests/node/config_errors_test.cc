@@ -54,7 +54,8 @@ TEST(config_errors, MalformedValues) {
   EXPECT_EQ(error_of({"--sync_packet_size", "32k"}),
             "invalid sync_packet_size \"32k\": not a decimal integer");
   EXPECT_EQ(error_of({"--enable_stats", "maybe"}),
-            "invalid enable_stats \"maybe\": expected 0 or 1 (or true/false)");
+            "invalid enable_stats \"maybe\": expected an integer (0 off, any other value on) or "
+            "true/false");
   EXPECT_EQ(
       error_of({"--log_level", "verbose"}),
       "invalid log_level \"verbose\": expected trace, debug, info, warn, error, critical or off");

@@ -129,6 +129,24 @@ TEST(config_flags, SwitchesTakeIntsOrBooleans) {
   EXPECT_FALSE(cfg.core.enable_rerouting);
 }
 
+// OpenSIPS reads them as ints compared with 0: any integer is accepted, and
+// the error for what is not one says so instead of promising 0 or 1.
+TEST(config_flags, SwitchesAreOnForAnyNonZeroInteger) {
+  using Read = bool (*)(const NodeConfig&);
+  const std::pair<const char*, Read> switches[] = {
+      {"--enable_stats", [](const NodeConfig& c) { return c.enable_stats; }},
+      {"--dispatch_jobs", [](const NodeConfig& c) { return c.dispatch_jobs; }},
+      {"--enable_rerouting", [](const NodeConfig& c) { return c.core.enable_rerouting; }},
+  };
+  for (auto [key, read] : switches) {
+    EXPECT_TRUE(read(parse_ok(with(node1_flags(), {key, "2"})))) << key;
+    EXPECT_TRUE(read(parse_ok(with(node1_flags(), {key, "-1"})))) << key;
+    const std::string err = parse_error(with(node1_flags(), {key, "on"}));
+    EXPECT_NE(err.find("any other value on"), std::string::npos) << err;
+    EXPECT_EQ(err.find("0 or 1"), std::string::npos) << err;
+  }
+}
+
 TEST(config_flags, LogLevelsAreSpdlogNames) {
   const std::pair<const char*, spdlog::level::level_enum> cases[] = {
       {"trace", spdlog::level::trace},       {"debug", spdlog::level::debug},

@@ -11,6 +11,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <functional>
 #include <mutex>
@@ -100,6 +102,10 @@ class TestNode {
       return core::LinkState::kDown;
     });
   }
+  // How many node_states reports (one per reachability change) it holds.
+  std::size_t node_state_reports() {
+    return rt_->call([](core::Engine& e, core::Now) { return e.node_states_reports().size(); });
+  }
   bool reachable(int32_t node) {
     return rt_->call([&](core::Engine& e, core::Now) { return e.get_next_hop(1, node).has_value(); });
   }
@@ -171,10 +177,14 @@ class RawClient {
 };
 
 // Listens on a node's port and reads what the runtime sends to that node:
-// counts the PONGs it receives.
+// counts the PONGs it receives and hands every internal message, with the
+// connection it came on, to `on_message` (which may answer on that fd).
+// Single-threaded: whoever calls pongs_reach or serve_for owns it.
 class FakePeer {
  public:
-  explicit FakePeer(uint16_t port) {
+  using Handler = std::function<void(int fd, const wire::InternalMessage&)>;
+
+  explicit FakePeer(uint16_t port, Handler on_message = {}) : on_message_(std::move(on_message)) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     int one = 1;
     ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -199,6 +209,11 @@ class FakePeer {
     return pongs_ >= n;
   }
   int pongs() const { return pongs_; }
+  // Accepts, reads and handles for `limit`.
+  void serve_for(std::chrono::milliseconds limit) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < end) poll_once(10);
+  }
 
  private:
   struct Conn {
@@ -209,30 +224,41 @@ class FakePeer {
     std::vector<pollfd> fds{{fd_, POLLIN, 0}};
     for (auto& c : conns_) fds.push_back({c.fd, POLLIN, 0});
     if (::poll(fds.data(), fds.size(), timeout_ms) <= 0) return;
+    std::vector<int> gone;
+    for (std::size_t i = 1; i < fds.size(); ++i)
+      if (fds[i].revents && !read_from(conns_[i - 1])) gone.push_back(conns_[i - 1].fd);
+    for (int fd : gone) {
+      ::close(fd);
+      std::erase_if(conns_, [fd](const Conn& c) { return c.fd == fd; });
+    }
     if (fds[0].revents & POLLIN) {
       int c = ::accept(fd_, nullptr, nullptr);
       if (c >= 0) conns_.push_back(Conn{c, {}});
     }
-    for (std::size_t i = 1; i < fds.size(); ++i)
-      if (fds[i].revents) read_from(conns_[i - 1]);
   }
-  void read_from(Conn& c) {
+  // False once the runtime closed the connection.
+  bool read_from(Conn& c) {
     uint8_t buf[65536];
     ssize_t n = ::recv(c.fd, buf, sizeof buf, MSG_DONTWAIT);
-    if (n <= 0) return;
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return false;
+    if (n < 0) return true;
     c.framer.feed(std::span<const uint8_t>(buf, static_cast<std::size_t>(n)));
     for (int i = 0; i < 4096; ++i) {  // bound: packets of one read
       auto r = c.framer.next();
       if (!r.packet) break;
       auto p = wire::decode(*r.packet);
       if (!p) continue;
-      if (auto* m = std::get_if<wire::InternalMessage>(&*p))
-        if (std::holds_alternative<wire::Pong>(m->body)) ++pongs_;
+      auto* m = std::get_if<wire::InternalMessage>(&*p);
+      if (!m) continue;
+      if (std::holds_alternative<wire::Pong>(m->body)) ++pongs_;
+      if (on_message_) on_message_(c.fd, *m);
     }
+    return true;
   }
 
   int fd_ = -1;
   bool ok_ = false;
+  Handler on_message_;
   std::vector<Conn> conns_;
   int pongs_ = 0;
 };

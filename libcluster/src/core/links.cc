@@ -212,8 +212,9 @@ void Cluster::on_connection_reset(Now now, int32_t node_id) {
   Node* n = find(node_id);
   if (!n || !local_.enabled || !n->info.enabled) return;
   if (n->link != LinkState::kUp) return;  // probing goes on as usual
-  // Re-check at once: no PONG within ping_timeout takes the link down by
-  // the ordinary row-2 rule; a PONG triggers a topology resync.
+  // Re-check at once: no PONG within ping_timeout takes the link out of Up
+  // by the ordinary row-2 rule (Retrying, then Down once no_ping_retries
+  // retries go unanswered; decision L2); a PONG triggers a topology resync.
   send_ping(now, *n, true);
   n->resync_on_pong = true;
 }
