@@ -87,10 +87,15 @@ std::string DbProvisioning::explain(const store::Error& err) const {
   switch (err.code) {
     case store::ErrorCode::kNoSchema:
     case store::ErrorCode::kBadVersion:
-      return err.message + "; create or upgrade the schema with: nodectl db migrate --db_url " +
-             store::mask_password(db_url_) +
-             (names_.table == "clusterer" ? "" : " --db_table " + names_.table);
+      // The same names as this node, or migrate would create another table.
+      return err.message + "; create or upgrade the schema with: " +
+             store::migrate_command(db_url_, names_);
+    case store::ErrorCode::kNoColumn:
+      // migrate never alters an existing table: the names must be fixed.
+      return err.message + "; make that *_col setting name the table's column, or give the "
+             "table that column (nodectl db migrate does not change an existing table's columns)";
     case store::ErrorCode::kBadUrl:
+      return err.message + "; fix db_url";
     case store::ErrorCode::kConnect:
       return err.message + "; check db_url and that the database is up";
     case store::ErrorCode::kInvalid:

@@ -23,29 +23,46 @@ constexpr int kExitUsage = 2;
 constexpr const char* kDbUrlEnv = "NODECTL_DB_URL";
 
 // The ten columns in table order: configured name and value of a row (NULL =
-// nullopt for the string columns).
+// nullopt for the string columns). A value that failed the type check is
+// its raw text (NULL: null), flagged `bad`.
 struct Cell {
   const std::string* name;
   Json value;  // integer, string or null
+  bool bad = false;
 };
 
-std::vector<Cell> cells(const store::Row& r, const store::TableNames& n) {
+std::vector<Cell> cells(const store::ListedRow& listed, const store::TableNames& n) {
+  const store::Row& r = listed.row;
   auto text = [](const std::optional<std::string>& s) { return s ? Json(*s) : Json(nullptr); };
-  return {{&n.id, r.id},
-          {&n.cluster_id, r.cluster_id},
-          {&n.node_id, r.node_id},
-          {&n.url, r.url},
-          {&n.state, r.state},
-          {&n.no_ping_retries, r.no_ping_retries},
-          {&n.priority, r.priority},
-          {&n.sip_addr, text(r.sip_addr)},
-          {&n.flags, text(r.flags)},
-          {&n.description, text(r.description)}};
+  std::vector<Cell> out = {{&n.id, r.id},
+                           {&n.cluster_id, r.cluster_id},
+                           {&n.node_id, r.node_id},
+                           {&n.url, r.url},
+                           {&n.state, r.state},
+                           {&n.no_ping_retries, r.no_ping_retries},
+                           {&n.priority, r.priority},
+                           {&n.sip_addr, text(r.sip_addr)},
+                           {&n.flags, text(r.flags)},
+                           {&n.description, text(r.description)}};
+  for (const auto& b : listed.bad)
+    for (auto& c : out)
+      if (*c.name == b.column) {
+        c.value = b.raw == "NULL" ? Json(nullptr) : Json(b.raw);
+        c.bad = true;
+      }
+  return out;
 }
 
-Json row_object(const store::Row& r, const store::TableNames& n) {
+// A row object keyed by the column names; a row with corrupt values also
+// lists them under "bad_columns" (decision S14).
+Json row_object(const store::ListedRow& r, const store::TableNames& n) {
   Json o = Json::object();
   for (const auto& c : cells(r, n)) o[*c.name] = c.value;
+  if (!r.bad.empty()) {
+    Json bad = Json::array();
+    for (const auto& b : r.bad) bad.push_back(b.column);
+    o["bad_columns"] = bad;
+  }
   return o;
 }
 
@@ -54,21 +71,24 @@ std::string upper(std::string s) {
   return s;
 }
 
-// NULL shows as "-", an empty string (only possible from raw SQL) as "".
-std::string cell_text(const Json& v) {
-  if (v.is_null()) return "-";
-  if (v.is_string()) return v.get<std::string>().empty() ? "\"\"" : v.get<std::string>();
-  return v.dump();
+// NULL shows as "-", an empty string (only possible from raw SQL) as "", a
+// corrupt value as <bad:VALUE>.
+std::string cell_text(const Cell& c) {
+  const Json& v = c.value;
+  std::string text = v.is_null()     ? (c.bad ? "NULL" : "-")
+                     : v.is_string() ? (v.get<std::string>().empty() ? "\"\"" : v.get<std::string>())
+                                     : v.dump();
+  return c.bad ? "<bad:" + text + ">" : text;
 }
 
 // Left-aligned columns separated by two spaces, as the other nodectl tables;
 // the header is the configured column names in capitals.
-std::string rows_table(const std::vector<store::Row>& rows, const store::TableNames& n) {
+std::string rows_table(const std::vector<store::ListedRow>& rows, const store::TableNames& n) {
   std::vector<std::vector<std::string>> lines(1);
-  for (const auto& c : cells(store::Row{}, n)) lines[0].push_back(upper(*c.name));
+  for (const auto& c : cells(store::ListedRow{}, n)) lines[0].push_back(upper(*c.name));
   for (const auto& r : rows) {
     lines.emplace_back();
-    for (const auto& c : cells(r, n)) lines.back().push_back(cell_text(c.value));
+    for (const auto& c : cells(r, n)) lines.back().push_back(cell_text(c));
   }
   std::vector<std::size_t> width(lines[0].size(), 0);
   for (const auto& l : lines)
@@ -87,24 +107,6 @@ std::string rows_table(const std::vector<store::Row>& rows, const store::TableNa
 }
 
 std::string in_quotes(std::string_view s) { return "\"" + std::string(s) + "\""; }
-
-// Driver messages (libpq's) span lines: one line each, white space collapsed
-// where a line breaks.
-std::string one_line(std::string_view text) {
-  std::string out;
-  bool breaking = false;
-  for (char c : text) {
-    if (c == '\n' || c == '\r') {
-      breaking = true;
-      continue;
-    }
-    if (breaking && (c == ' ' || c == '\t')) continue;
-    if (breaking && !out.empty()) out += ' ';
-    breaking = false;
-    out += c;
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -146,7 +148,8 @@ struct DbCommand::State {
   int do_list(store::Store& st, bool json);
   int duplicate(store::Store& st, const store::Error& e, int64_t cluster_id, int64_t node_id,
                 int64_t except_id) const;
-  void print_row(const store::Row& r, bool json) const;
+  void print_row(const store::ListedRow& r, bool json) const;
+  void warn_bad_values(const store::ListedRow& r) const;
 };
 
 void DbCommand::State::add_common(CLI::App* sub) {
@@ -248,16 +251,14 @@ std::string DbCommand::State::scrub(std::string message) const {
 }
 
 std::string DbCommand::State::migrate_hint() const {
-  std::string cmd = "nodectl db migrate --db_url " + masked();
-  if (names.table != store::TableNames{}.table) cmd += " --db_table " + names.table;
-  return "run `" + cmd + "` (and the same --*_col names) to create the table, or check "
-         "--db_table and the --*_col names";
+  return "run `" + store::migrate_command(db_url, names) +
+         "` to create the table, or check --db_table and the --*_col names";
 }
 
 // Exit status and message for a store error (docs/decisions.md, "nodectl db").
 int DbCommand::State::store_error(const store::Error& e) const {
   using store::ErrorCode;
-  std::string msg = one_line(e.message);
+  std::string msg = e.message;
   switch (e.code) {
     case ErrorCode::kBadUrl:
       error(msg);
@@ -274,6 +275,11 @@ int DbCommand::State::store_error(const store::Error& e) const {
       if (msg.find("nodectl db migrate") == std::string::npos) msg += "; " + migrate_hint();
       error(msg);
       return kExitUsage;
+    case ErrorCode::kNoColumn:
+      // migrate would not help: it never changes an existing table's columns.
+      error(msg + "; make that --*_col option name the table's column, or give the table that "
+                  "column (nodectl db migrate does not change an existing table's columns)");
+      return kExitUsage;
     case ErrorCode::kBadVersion:
     case ErrorCode::kBadType:
       error(msg + " (check --db_table and the --*_col names against the table)");
@@ -289,11 +295,36 @@ int DbCommand::State::store_error(const store::Error& e) const {
   return kExitFailed;
 }
 
-void DbCommand::State::print_row(const store::Row& r, bool json) const {
+void DbCommand::State::print_row(const store::ListedRow& r, bool json) const {
+  warn_bad_values(r);
   if (json)
     std::cout << row_object(r, names).dump(4) << std::endl;
   else
     std::cout << rows_table({r}, names) << std::flush;
+}
+
+// One warning per corrupt value, naming the row and how to repair it
+// without SQL (decision S14).
+void DbCommand::State::warn_bad_values(const store::ListedRow& r) const {
+  const bool id_ok = std::none_of(r.bad.begin(), r.bad.end(),
+                                  [&](const store::BadValue& b) { return b.column == names.id; });
+  const std::string row = id_ok ? names.id + " " + std::to_string(r.row.id)
+                                : "a row whose " + names.id + " is unreadable";
+  // The field option of a configured column name: state_col -> --state.
+  auto option_of = [this](const std::string& column) {
+    for (const auto& [setting, name] : store::named_settings(names))
+      if (setting != "db_table" && *name == column)
+        return "--" + std::string(setting.substr(0, setting.size() - 4));
+    return std::string("--") + column;
+  };
+  const std::string id = std::to_string(r.row.id);
+  for (const auto& b : r.bad) {
+    std::string fix = id_ok ? "; fix it with `nodectl db update --id " + id + " " +
+                                  option_of(b.column) + " VALUE` or remove the row with "
+                                  "`nodectl db remove --id " + id + "`"
+                            : "; only SQL can repair it";
+    warning(row + ": " + b.problem + " (stored value " + in_quotes(b.raw) + ")" + fix);
+  }
 }
 
 int DbCommand::State::do_migrate(store::Store& st, bool json) {
@@ -304,11 +335,20 @@ int DbCommand::State::do_migrate(store::Store& st, bool json) {
     o["database"] = st.display_url();
     o["applied"] = rep->applied;
     o["schema_version"] = rep->schema_version;
+    o["upgraded_from_version"] = rep->upgraded_from_version;
+    o["recreated_table"] = rep->recreated_table;
     std::cout << o.dump(4) << std::endl;
   } else {
+    if (rep->recreated_table)
+      std::cout << "table " << in_quotes(names.table)
+                << " was missing although migrated before: created it again\n";
     for (const auto& f : rep->applied) std::cout << "applied " << f << "\n";
-    std::cout << (rep->applied.empty() ? "up to date, " : "") << "schema version "
-              << rep->schema_version << " (" << st.display_url() << ")" << std::endl;
+    if (rep->upgraded_from_version != 0)
+      std::cout << "upgraded table " << in_quotes(names.table) << " from version "
+                << rep->upgraded_from_version << " to " << store::kClustererTableVersion << "\n";
+    const bool nothing = rep->applied.empty() && rep->upgraded_from_version == 0;
+    std::cout << (nothing ? "up to date, " : "") << "schema version " << rep->schema_version
+              << " (" << st.display_url() << ")" << std::endl;
   }
   return kExitOk;
 }
@@ -318,8 +358,8 @@ int DbCommand::State::duplicate(store::Store& st, const store::Error& e, int64_t
                                 int64_t node_id, int64_t except_id) const {
   auto rows = st.list_rows();
   if (rows)
-    for (const auto& r : *rows)
-      if (r.cluster_id == cluster_id && r.node_id == node_id && r.id != except_id) {
+    for (const auto& [r, bad] : *rows)
+      if (bad.empty() && r.cluster_id == cluster_id && r.node_id == node_id && r.id != except_id) {
         error("node " + std::to_string(node_id) + " is already provisioned in cluster " +
               std::to_string(cluster_id) + " (" + names.id + " " + std::to_string(r.id) +
               ", url " + r.url + ") in " + where() + "; change that row with `nodectl db update --id " +
@@ -336,7 +376,7 @@ int DbCommand::State::do_add(store::Store& st, const store::RowFields& f, bool j
       return duplicate(st, row.error(), *f.cluster_id, *f.node_id, 0);
     return store_error(row.error());
   }
-  print_row(*row, json);
+  print_row(store::ListedRow{*row, {}}, json);
   return kExitOk;
 }
 
@@ -353,7 +393,7 @@ int DbCommand::State::do_update(store::Store& st, int64_t id, const store::RowFi
       // The pair the row would have had: the given values, else the stored ones.
       auto rows = st.list_rows();
       if (rows)
-        for (const auto& r : *rows)
+        for (const auto& [r, bad] : *rows)
           if (r.id == id)
             return duplicate(st, e, f.cluster_id.value_or(r.cluster_id),
                              f.node_id.value_or(r.node_id), id);
@@ -364,32 +404,32 @@ int DbCommand::State::do_update(store::Store& st, int64_t id, const store::RowFi
   return kExitOk;
 }
 
+// By id only: the row is read back from the DELETE, so other rows (even
+// corrupt ones) play no part.
 int DbCommand::State::do_remove(store::Store& st, int64_t id, bool json) {
-  auto rows = st.list_rows();
-  if (!rows) return store_error(rows.error());
-  auto it = std::find_if(rows->begin(), rows->end(), [id](const store::Row& r) { return r.id == id; });
-  if (it == rows->end()) {
-    error("no row with " + names.id + " " + std::to_string(id) + " in " + where());
-    return kExitFailed;
-  }
-  if (auto e = st.remove_row(id)) {
-    if (e->code == store::ErrorCode::kNotFound) {
+  auto removed = st.remove_row(id);
+  if (!removed) {
+    if (removed.error().code == store::ErrorCode::kNotFound) {
       error("no row with " + names.id + " " + std::to_string(id) + " in " + where());
       return kExitFailed;
     }
-    return store_error(*e);
+    return store_error(removed.error());
   }
+  const store::Row& r = removed->row;
   if (json)
-    std::cout << row_object(*it, names).dump(4) << std::endl;
+    std::cout << row_object(*removed, names).dump(4) << std::endl;
   else
-    std::cout << "removed " << names.id << " " << id << ": cluster " << it->cluster_id << ", node "
-              << it->node_id << ", " << it->url << std::endl;
+    std::cout << "removed " << names.id << " " << id << ": cluster " << r.cluster_id << ", node "
+              << r.node_id << ", " << r.url << std::endl;
   return kExitOk;
 }
 
+// Every row, corrupt ones included: a value that fails the type check is
+// shown marked, with a warning naming the row (decision S14).
 int DbCommand::State::do_list(store::Store& st, bool json) {
   auto rows = st.list_rows();
   if (!rows) return store_error(rows.error());
+  for (const auto& r : *rows) warn_bad_values(r);
   if (json) {
     Json a = Json::array();
     for (const auto& r : *rows) a.push_back(row_object(r, names));

@@ -9,12 +9,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include "node_process.h"
@@ -76,6 +78,46 @@ std::optional<Db> postgres_db() {
   return Db{url, "itest_" + std::to_string(rd() % 1000000000)};
 }
 
+// The absolute path of `program` on PATH (run() does not search it), or "".
+std::string on_path(const std::string& program) {
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/bin:/bin";
+  for (size_t start = 0; start <= dirs.size();) {
+    size_t end = dirs.find(':', start);
+    if (end == std::string::npos) end = dirs.size();
+    const std::string candidate = dirs.substr(start, end - start) + "/" + program;
+    if (end > start && ::access(candidate.c_str(), X_OK) == 0) return candidate;
+    start = end + 1;
+  }
+  return "";
+}
+
+// Drops a PostgreSQL test's table and its two version rows when the test
+// ends. Through psql (installed with the server CI starts): these tests do
+// not link libpq. Declared before the nodes, so it runs after they stopped.
+class DropAtEnd {
+ public:
+  explicit DropAtEnd(const Db& db) : url_(db.url), table_(db.table) {}
+  ~DropAtEnd() {
+    const std::string psql = on_path("psql");
+    if (psql.empty()) {
+      std::fprintf(stderr, "psql not found: table %s stays in the test database\n", table_.c_str());
+      return;
+    }
+    // The name is "itest_<digits>" (postgres_db()): safe to write inline.
+    const std::string sql = "DROP TABLE IF EXISTS \"" + table_ +
+                            "\"; DELETE FROM version WHERE table_name IN ('" + table_ +
+                            "', 'libcluster:" + table_ + "')";
+    auto r = run({psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url_, "-c", sql});
+    EXPECT_EQ(r.exit_code, 0) << "dropping " << table_ << ": " << r.err;
+  }
+  DropAtEnd(const DropAtEnd&) = delete;
+  DropAtEnd& operator=(const DropAtEnd&) = delete;
+
+ private:
+  std::string url_, table_;
+};
+
 // A db_mode 1 node whose topology is in `db` (node_process.h).
 class DbNode : public NodeProcess {
  public:
@@ -119,6 +161,44 @@ struct DbCluster {
     return true;
   }
 };
+
+// A row set to state 0 while running (schema.md §3: a disabled node is
+// neither pinged nor sent to; a node whose own row is disabled starts
+// disabled in that cluster, every link Down) takes effect at the reload.
+void reload_after_a_row_is_disabled(DbCluster& c) {
+  const auto row = c.db.rows()[{1, 3}];
+  ASSERT_TRUE(row.is_object());
+  auto disabled = c.db.ctl({"update", "--id", std::to_string(row["id"].get<int64_t>()), "--state", "0"});
+  ASSERT_EQ(disabled.exit_code, 0) << disabled.err;
+  EXPECT_EQ(c.n1->field(3, "state"), "enabled");  // nothing changes before the reload
+
+  // Another node's row, via MI: listed disabled, its link Down; the others stay Up.
+  auto reload = c.n1->ctl({"reload"});
+  ASSERT_EQ(reload.exit_code, 0) << reload.err;
+  EXPECT_EQ(c.n1->field(3, "state"), "disabled");
+  EXPECT_TRUE(wait_for([&] { return c.n1->link(3) == "Down"; }, 3s)) << c.n1->link(3);
+  EXPECT_TRUE(wait_for([&] { return c.n1->link(2) == "Up"; }, 5s)) << c.n1->log();
+
+  // The same via SIGHUP on node 2.
+  ::kill(c.n2->proc().pid(), SIGHUP);
+  EXPECT_TRUE(wait_for([&] { return c.n2->field(3, "state") == "disabled"; }, 3s)) << c.n2->log();
+  EXPECT_TRUE(wait_for([&] { return c.n2->link(3) == "Down"; }, 3s)) << c.n2->link(3);
+
+  // Node 3's own row: after its reload the local node is disabled in
+  // cluster 1 (mi.md §2.6: a send answers "Local node disabled"), and its
+  // links never come Up, since it pings no one.
+  auto send = [&] { return c.n3->ctl({"mi", "cluster_send_mi", "cluster_id=1", "destination=1",
+                                      "cmd_name=clusterer_list"}); };
+  EXPECT_EQ(send().out, "\"OK\"\n");
+  ::kill(c.n3->proc().pid(), SIGHUP);
+  EXPECT_TRUE(wait_for([&] { return send().out == "\"Local node disabled\"\n"; }, 3s))
+      << send().out << send().err << "\n" << c.n3->log();
+  std::this_thread::sleep_for(1500ms);  // more than a ping interval
+  EXPECT_NE(c.n3->link(1), "Up");
+  EXPECT_NE(c.n3->link(2), "Up");
+  EXPECT_EQ(c.n1->link(3), "Down");
+  EXPECT_EQ(c.n1->link(2), "Up");
+}
 
 void forms_writes_back_and_reloads(DbCluster& c) {
   ASSERT_TRUE(wait_for([&] { return c.all_up(); }, 8s)) << c.n1->log();
@@ -165,6 +245,8 @@ void forms_writes_back_and_reloads(DbCluster& c) {
   EXPECT_TRUE(wait_for([&] { return c.n2->nodes().count(4) == 1; }, 3s)) << c.n2->log();
   EXPECT_TRUE(c.n2->proc().running());
   EXPECT_NE(c.n2->log().find("SIGHUP: reload done"), std::string::npos);
+
+  reload_after_a_row_is_disabled(c);
 }
 
 TEST(db_mode, SqliteClusterFormsWritesBackAndReloads) {
@@ -178,6 +260,7 @@ TEST(db_mode, PostgresClusterFormsWritesBackAndReloads) {
     if (std::getenv("LC_REQUIRE_POSTGRES")) FAIL() << "LC_REQUIRE_POSTGRES is set but LC_TEST_POSTGRES_URL is not";
     GTEST_SKIP() << "LC_TEST_POSTGRES_URL is not set";
   }
+  DropAtEnd drop(*db);
   DbCluster c(db);
   forms_writes_back_and_reloads(c);
 }
@@ -207,6 +290,7 @@ TEST(db_mode, NodeKeepsServingWhileTheDatabaseHangs) {
     if (std::getenv("LC_REQUIRE_POSTGRES")) FAIL() << "LC_REQUIRE_POSTGRES is set but LC_TEST_POSTGRES_URL is not";
     GTEST_SKIP() << "LC_TEST_POSTGRES_URL is not set";
   }
+  DropAtEnd drop(*db);
   // The nodes reach PostgreSQL through a relay that the test replaces by a
   // server that never answers.
   const auto at = db->url.find("@127.0.0.1:");
@@ -266,11 +350,13 @@ TEST(db_mode, FailedReloadKeepsTheTopology) {
 }
 
 // clusterd refuses, with exit status 2 and a message saying what to do.
-RunResult start_fails(const std::string& db_url, int my_id, uint16_t port) {
-  return run({LC_CLUSTERD_BIN, "--my_node_id", std::to_string(my_id), "--db_mode", "1",
-              "--db_url", db_url, "--socket", "bin:127.0.0.1:" + std::to_string(port),
-              "--mi_socket", ""},
-             5s);
+RunResult start_fails(const std::string& db_url, int my_id, uint16_t port,
+                      const std::vector<std::string>& more = {}) {
+  std::vector<std::string> argv = {LC_CLUSTERD_BIN, "--my_node_id", std::to_string(my_id),
+                                   "--db_mode", "1", "--db_url", db_url, "--socket",
+                                   "bin:127.0.0.1:" + std::to_string(port), "--mi_socket", ""};
+  argv.insert(argv.end(), more.begin(), more.end());
+  return run(argv, 5s);
 }
 
 TEST(db_mode, StartRefusesUnusableDatabases) {
@@ -294,19 +380,41 @@ TEST(db_mode, StartRefusesUnusableDatabases) {
   EXPECT_EQ(foreign.exit_code, 2);
   EXPECT_NE(foreign.err.find("non-local socket"), std::string::npos) << foreign.err;
 
-  Db other{url, "nodes"};  // a table that was never created
-  auto no_table = run({LC_CLUSTERD_BIN, "--my_node_id", "1", "--db_mode", "1", "--db_url", url,
-                       "--db_table", "nodes", "--socket", "bin:127.0.0.1:" + std::to_string(port),
-                       "--mi_socket", ""},
-                      5s);
+  // A table that was never created: the hint is the migrate command with
+  // the node's own --db_table and --*_col names.
+  auto no_table = start_fails(url, 1, port, {"--db_table", "nodes", "--node_id_col", "nid"});
   EXPECT_EQ(no_table.exit_code, 2);
-  EXPECT_NE(no_table.err.find("nodectl db migrate --db_url " + url + " --db_table nodes"),
+  EXPECT_NE(no_table.err.find("nodectl db migrate --db_url " + url +
+                              " --db_table nodes --node_id_col nid"),
             std::string::npos)
       << no_table.err;
+
+  // The table exists but lacks a configured column: migrate would change
+  // nothing, so the hint names the column and its setting instead.
+  auto no_column = start_fails(url, 1, port, {"--node_id_col", "nid"});
+  EXPECT_EQ(no_column.exit_code, 2);
+  EXPECT_NE(no_column.err.find("the table has no column \"nid\" (the node_id_col setting)"),
+            std::string::npos) << no_column.err;
+  EXPECT_NE(no_column.err.find("make that *_col setting name the table's column"),
+            std::string::npos) << no_column.err;
+  EXPECT_EQ(no_column.err.find("nodectl db migrate --db_url"), std::string::npos) << no_column.err;
 
   auto mysql = start_fails("mysql://u:secret@127.0.0.1/opensips", 1, port);
   EXPECT_EQ(mysql.exit_code, 2);
   EXPECT_EQ(mysql.err.find("secret"), std::string::npos) << mysql.err;
+  EXPECT_NE(mysql.err.find("are supported; fix db_url"), std::string::npos) << mysql.err;
+  EXPECT_EQ(mysql.err.find("the database is up"), std::string::npos) << mysql.err;
+
+  // libpq's two-line message ("...Connection refused\n\tIs the server
+  // running...") is logged on the one line of the error.
+  auto refused = start_fails("postgres://u:secret@127.0.0.1:1/db", 1, port);
+  EXPECT_EQ(refused.exit_code, 2);
+  std::string line;
+  for (std::istringstream in(refused.err); std::getline(in, line);)
+    if (line.find("Failed to load info from DB") != std::string::npos) break;
+  EXPECT_NE(line.find("Connection refused"), std::string::npos) << refused.err;
+  EXPECT_NE(line.find("Is the server running"), std::string::npos) << refused.err;
+  EXPECT_NE(line.find("check db_url and that the database is up"), std::string::npos) << refused.err;
 }
 
 TEST(db_mode, BadRowsOfOtherNodesAreSkipped) {

@@ -1,6 +1,6 @@
 // `nodectl db ...` end to end: the real nodectl binary against a temporary
 // SQLite file, and against PostgreSQL when LC_TEST_POSTGRES_URL is set
-// (scripts/postgres-test-server prints one; LC_REQUIRE_POSTGRES=1 turns the
+// (`scripts/postgres-test-server start` prints one; LC_REQUIRE_POSTGRES=1 turns the
 // skip into a failure). On PostgreSQL every test uses its own table.
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -16,7 +16,9 @@
 #include <vector>
 
 #include <libpq-fe.h>
+#include <SQLiteCpp/SQLiteCpp.h>
 
+#include "../store/opensips_schema.h"
 #include "libcluster/store/store.h"
 #include "run_nodectl.h"
 
@@ -91,7 +93,7 @@ class DbCommandTest : public ::testing::TestWithParam<std::string> {
       if (url_.empty()) {
         if (env("LC_REQUIRE_POSTGRES") == "1")
           FAIL() << "LC_REQUIRE_POSTGRES=1 but LC_TEST_POSTGRES_URL is not set "
-                    "(start one with scripts/postgres-test-server)";
+                    "(start one with scripts/postgres-test-server start)";
         GTEST_SKIP() << "LC_TEST_POSTGRES_URL not set";
       }
       table_ = unique_table();
@@ -116,6 +118,27 @@ class DbCommandTest : public ::testing::TestWithParam<std::string> {
                              params, nullptr, nullptr, 0));
       }
     }
+    PQfinish(c);
+  }
+
+  // Raw SQL on the test's database, where `{t}` is the test's table (quoted):
+  // what an operator's hand-written SQL could leave behind.
+  void exec_sql(std::string sql) {
+    const std::string table = table_.empty() ? "clusterer" : table_;
+    for (auto at = sql.find("{t}"); at != std::string::npos; at = sql.find("{t}"))
+      sql.replace(at, 3, "\"" + table + "\"");
+    if (GetParam() == "sqlite") {
+      SQLite::Database db(dir_.path() + "/clusterer.db", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+      db.exec(sql);
+      return;
+    }
+    tables_.insert(table);
+    PGconn* c = PQconnectdb(url_.c_str());
+    PGresult* r = PQexec(c, sql.c_str());
+    const auto status = PQresultStatus(r);
+    EXPECT_TRUE(status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) << sql << ": "
+                                                                          << PQerrorMessage(c);
+    PQclear(r);
     PQfinish(c);
   }
 
@@ -420,6 +443,111 @@ TEST_P(DbCommandTest, CustomTableAndColumnNames) {
   EXPECT_EQ(list_json(names), Json::array());
 }
 
+// A corrupt value (raw SQL: text in SQLite's INTEGER state, a NULL url on
+// PostgreSQL) is listed, marked and named in a warning, and every row can
+// still be updated and removed by id (decision S14).
+TEST_P(DbCommandTest, CorruptRowIsShownAndCanBeFixedOrRemoved) {
+  migrate();
+  const int64_t good = add({"--cluster_id", "1", "--node_id", "1", "--url", "bin:10.0.0.1:5566"});
+  const int64_t bad = add({"--cluster_id", "1", "--node_id", "2", "--url", "bin:10.0.0.2:5566"});
+  const int64_t third = add({"--cluster_id", "1", "--node_id", "3", "--url", "bin:10.0.0.3:5566"});
+  const bool sqlite = GetParam() == "sqlite";
+  const std::string column = sqlite ? "state" : "url";
+  if (sqlite)
+    exec_sql("UPDATE {t} SET state = 'abc' WHERE id = " + std::to_string(bad));
+  else
+    exec_sql("ALTER TABLE {t} ALTER COLUMN url DROP NOT NULL; UPDATE {t} SET url = NULL WHERE id = " +
+             std::to_string(bad));
+
+  auto listed = db("list", {"-o", "json"});
+  ASSERT_EQ(listed.exit_code, 0) << show(listed);
+  auto rows = Json::parse(listed.out);
+  ASSERT_EQ(rows.size(), 3u) << listed.out;
+  EXPECT_FALSE(rows[0].contains("bad_columns"));
+  EXPECT_EQ(rows[1]["id"], bad);
+  EXPECT_EQ(rows[1]["bad_columns"], Json::array({column}));
+  EXPECT_EQ(rows[1][column], sqlite ? Json("abc") : Json(nullptr));
+  const std::string id = std::to_string(bad);
+  EXPECT_NE(listed.err.find("warning: id " + id + ": column " + column), std::string::npos)
+      << listed.err;
+  EXPECT_NE(listed.err.find("nodectl db update --id " + id + " --" + column + " VALUE"),
+            std::string::npos) << listed.err;
+  EXPECT_NE(listed.err.find("nodectl db remove --id " + id), std::string::npos) << listed.err;
+  auto table = db("list", {"-o", "table"});
+  ASSERT_EQ(table.exit_code, 0) << show(table);
+  EXPECT_NE(table.out.find(sqlite ? "<bad:abc>" : "<bad:NULL>"), std::string::npos) << table.out;
+
+  // Other rows are updated and removed as usual; the bad row is fixed by id.
+  auto u = db("update", {"-o", "json", "--id", std::to_string(good), "--priority", "9"});
+  EXPECT_EQ(u.exit_code, 0) << show(u);
+  auto r = db("remove", {"--id", std::to_string(third)});
+  EXPECT_EQ(r.exit_code, 0) << show(r);
+  auto fixed = sqlite ? db("update", {"-o", "json", "--id", id, "--state", "0"})
+                      : db("update", {"-o", "json", "--id", id, "--url", "bin:10.0.0.2:5566"});
+  ASSERT_EQ(fixed.exit_code, 0) << show(fixed);
+  EXPECT_FALSE(Json::parse(fixed.out).contains("bad_columns")) << fixed.out;
+  auto clean = db("list", {"-o", "json"});
+  EXPECT_EQ(clean.exit_code, 0);
+  EXPECT_TRUE(clean.err.empty()) << clean.err;
+
+  // Corrupt again, then removed by its id.
+  if (sqlite)
+    exec_sql("UPDATE {t} SET state = 'abc' WHERE id = " + id);
+  else
+    exec_sql("UPDATE {t} SET url = NULL WHERE id = " + id);
+  auto removed = db("remove", {"-o", "json", "--id", id});
+  ASSERT_EQ(removed.exit_code, 0) << show(removed);
+  EXPECT_EQ(Json::parse(removed.out)["bad_columns"], Json::array({column})) << removed.out;
+  EXPECT_EQ(list_json().size(), 1u);
+}
+
+// A table that exists without a configured column: migrate would not help,
+// so the message names the column and its option instead.
+TEST_P(DbCommandTest, MissingColumnNamesTheOptionNotMigrate) {
+  migrate();
+  auto r = db("list", {}, {"--node_id_col", "nid"});
+  EXPECT_EQ(r.exit_code, 2) << show(r);
+  EXPECT_NE(r.err.find("the table has no column \"nid\" (the node_id_col setting)"),
+            std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("make that --*_col option name the table's column"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find("run `nodectl db migrate"), std::string::npos) << r.err;
+}
+
+// The migrate hint repeats every non-default name, so it creates the table
+// that was asked for.
+TEST_P(DbCommandTest, MigrateHintCarriesTheConfiguredNames) {
+  if (GetParam() == "sqlite") std::ofstream(dir_.path() + "/clusterer.db").close();  // empty file
+  auto r = db("list", {}, {"--node_id_col", "nid", "--flags_col", "flg"});
+  EXPECT_EQ(r.exit_code, 2) << show(r);
+  EXPECT_NE(r.err.find("run `nodectl db migrate --db_url "), std::string::npos) << r.err;
+  // (The URL is masked; the test server's password is also its user name.)
+  std::string expected = table_.empty() ? "" : " --db_table " + table_;
+  expected += " --node_id_col nid --flags_col flg`";
+  EXPECT_NE(r.err.find(expected), std::string::npos) << r.err;
+}
+
+// The progress row stays when the table is dropped by hand: migrate creates
+// the table again instead of saying "up to date".
+TEST_P(DbCommandTest, MigrateCreatesADroppedTableAgain) {
+  migrate();
+  add({"--cluster_id", "1", "--node_id", "1", "--url", "bin:10.0.0.1:5566"});
+  exec_sql("DROP TABLE {t}");
+  auto listed = db("list");
+  EXPECT_EQ(listed.exit_code, 2) << show(listed);
+  EXPECT_NE(listed.err.find("nodectl db migrate"), std::string::npos) << listed.err;
+
+  auto m = db("migrate", {"-o", "table"});
+  ASSERT_EQ(m.exit_code, 0) << show(m);
+  EXPECT_NE(m.out.find("was missing although migrated before: created it again"),
+            std::string::npos) << m.out;
+  EXPECT_EQ(m.out.find("up to date"), std::string::npos) << m.out;
+  EXPECT_EQ(list_json(), Json::array());
+  auto again = db("migrate", {"-o", "json"});
+  ASSERT_EQ(again.exit_code, 0) << show(again);
+  EXPECT_EQ(Json::parse(again.out)["recreated_table"], false);
+}
+
 INSTANTIATE_TEST_SUITE_P(DbBackends, DbCommandTest, ::testing::Values("sqlite", "postgres"),
                          [](const auto& info) { return info.param; });
 
@@ -456,6 +584,35 @@ TEST(DbCommandUrl, DbUrlFromTheEnvironment) {
   auto l = run_nodectl({"-o", "json", "db", "list"}, {{"NODECTL_DB_URL", url}});
   ASSERT_EQ(l.exit_code, 0) << show(l);
   EXPECT_EQ(Json::parse(l.out), Json::array());
+}
+
+// An OpenSIPS 2.3 table (version 2) is upgraded in place, and migrate says
+// so in both outputs. SQLite only: OpenSIPS's script names the table
+// "clusterer", which the shared PostgreSQL test database cannot give to
+// every test.
+TEST(DbCommandMigrate, UpgradeFromVersion2IsReported) {
+  ScratchDir dir;
+  const std::string path = dir.path() + "/old.db";
+  {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec(lc::store::test::opensips_v2_or_v3("sqlite", 2));
+  }
+  const std::string url = "sqlite://" + path;
+  auto text = run_nodectl({"db", "migrate", "--db_url", url, "-o", "table"}, kCleanEnv);
+  ASSERT_EQ(text.exit_code, 0) << show(text);
+  EXPECT_NE(text.out.find("upgraded table \"clusterer\" from version 2 to 4"), std::string::npos)
+      << text.out;
+  EXPECT_EQ(text.out.find("up to date"), std::string::npos) << text.out;
+
+  {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE);
+    db.exec("DROP TABLE clusterer; DELETE FROM version");
+    db.exec(lc::store::test::opensips_v2_or_v3("sqlite", 3).substr(
+        lc::store::test::opensips_version_table("sqlite").size()));
+  }
+  auto json = run_nodectl({"db", "migrate", "--db_url", url, "-o", "json"}, kCleanEnv);
+  ASSERT_EQ(json.exit_code, 0) << show(json);
+  EXPECT_EQ(Json::parse(json.out)["upgraded_from_version"], 3) << json.out;
 }
 
 }  // namespace

@@ -29,19 +29,27 @@ TEST(StoreUrl, SqliteAbsoluteAndRelativePaths) {
   EXPECT_EQ(upper->target, "/x.db");
 }
 
-TEST(StoreUrl, PostgresGetsAConnectTimeout) {
+// decision S12: every limit is added unless the URL sets it.
+constexpr const char* kLimits =
+    "connect_timeout=5&keepalives=1&keepalives_idle=10&keepalives_interval=5&"
+    "keepalives_count=3&tcp_user_timeout=15000";
+
+TEST(StoreUrl, PostgresGetsTimeLimits) {
   auto plain = parse_db_url("postgres://u:pw@db.example:5433/opensips");
   ASSERT_TRUE(plain) << plain.error().message;
   EXPECT_EQ(plain->scheme, DbUrl::Scheme::kPostgres);
-  EXPECT_EQ(plain->target, "postgres://u:pw@db.example:5433/opensips?connect_timeout=5");
+  EXPECT_EQ(plain->target, std::string("postgres://u:pw@db.example:5433/opensips?") + kLimits);
 
   auto query = parse_db_url("postgresql://h/db?sslmode=disable");
   ASSERT_TRUE(query);
-  EXPECT_EQ(query->target, "postgresql://h/db?sslmode=disable&connect_timeout=5");
+  EXPECT_EQ(query->target, std::string("postgresql://h/db?sslmode=disable&") + kLimits);
 
-  auto own = parse_db_url("postgres://h/db?sslmode=disable&Connect_Timeout=2");
+  auto own = parse_db_url("postgres://h/db?sslmode=disable&Connect_Timeout=2&keepalives=0&"
+                          "tcp_user_timeout=100");
   ASSERT_TRUE(own);
-  EXPECT_EQ(own->target, "postgres://h/db?sslmode=disable&Connect_Timeout=2");
+  EXPECT_EQ(own->target,
+            "postgres://h/db?sslmode=disable&Connect_Timeout=2&keepalives=0&tcp_user_timeout=100&"
+            "keepalives_idle=10&keepalives_interval=5&keepalives_count=3");
 }
 
 TEST(StoreUrl, UnsupportedUrlsAreBadUrl) {

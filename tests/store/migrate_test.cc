@@ -113,6 +113,50 @@ TEST_P(StoreMigrate, SecondRunAppliesNothingAndKeepsRows) {
   EXPECT_EQ(db_->scalar("SELECT count(*) FROM version"), "2");  // clusterer + progress
 }
 
+// The progress row outlives a table dropped by hand: migrate must create the
+// table again instead of saying "up to date" while the loader says to migrate.
+TEST_P(StoreMigrate, DroppedTableIsCreatedAgain) {
+  auto st = migrated();
+  ASSERT_TRUE(st);
+  ASSERT_TRUE(st->add_row(test::fields(1, 1, "bin:10.0.0.1:5566")));
+  exec("DROP TABLE clusterer");
+  auto rows = st->list_rows();
+  ASSERT_FALSE(rows);
+  EXPECT_EQ(rows.error().code, ErrorCode::kNoSchema);
+
+  auto again = st->migrate();
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_TRUE(again->recreated_table);
+  EXPECT_EQ(again->applied, kAllFiles);
+  EXPECT_EQ(again->schema_version, 2);
+  EXPECT_EQ(again->upgraded_from_version, 0);
+  rows = st->list_rows();
+  ASSERT_TRUE(rows) << rows.error().message;
+  EXPECT_TRUE(rows->empty());
+  ASSERT_TRUE(st->add_row(test::fields(1, 1, "bin:10.0.0.1:5566")));
+  auto version = st->version_rows();
+  ASSERT_TRUE(version);
+  EXPECT_EQ(*version, (std::vector<std::optional<int64_t>>{4}));
+
+  // A stale version row of the dropped table (here 2) does not survive: the
+  // new table is version 4 and nothing is "upgraded".
+  exec("DROP TABLE clusterer");
+  exec("UPDATE version SET table_version = 2 WHERE table_name = 'clusterer'");
+  auto third = st->migrate();
+  ASSERT_TRUE(third) << third.error().message;
+  EXPECT_TRUE(third->recreated_table);
+  EXPECT_EQ(third->upgraded_from_version, 0);
+  version = st->version_rows();
+  ASSERT_TRUE(version);
+  EXPECT_EQ(*version, (std::vector<std::optional<int64_t>>{4}));
+
+  // And a normal re-run is still a no-op.
+  auto fourth = st->migrate();
+  ASSERT_TRUE(fourth) << fourth.error().message;
+  EXPECT_FALSE(fourth->recreated_table);
+  EXPECT_TRUE(fourth->applied.empty());
+}
+
 TEST_P(StoreMigrate, OpenSipsDatabaseIsAcceptedUnchanged) {
   exec(test::opensips_v4(GetParam()));
   exec("INSERT INTO clusterer (id, cluster_id, node_id, url, flags, description) "
@@ -134,8 +178,8 @@ TEST_P(StoreMigrate, OpenSipsDatabaseIsAcceptedUnchanged) {
   auto rows = st->list_rows();
   ASSERT_TRUE(rows) << rows.error().message;
   ASSERT_EQ(rows->size(), 1u);
-  EXPECT_EQ(rows->at(0).id, 10);
-  EXPECT_EQ(rows->at(0).flags, "seed");
+  EXPECT_EQ(rows->at(0).row.id, 10);
+  EXPECT_EQ(rows->at(0).row.flags, "seed");
 }
 
 TEST_P(StoreMigrate, ConfiguredNamesAreQuotedEverywhere) {
@@ -203,9 +247,9 @@ TEST_P(StoreMigrate, Version2IsUpgradedInPlace) {
   auto rows = st->list_rows();
   ASSERT_TRUE(rows) << rows.error().message;
   ASSERT_EQ(rows->size(), 1u);
-  EXPECT_EQ(rows->at(0).id, 5);
-  EXPECT_EQ(rows->at(0).description, "old node");
-  EXPECT_EQ(rows->at(0).flags, std::nullopt);
+  EXPECT_EQ(rows->at(0).row.id, 5);
+  EXPECT_EQ(rows->at(0).row.description, "old node");
+  EXPECT_EQ(rows->at(0).row.flags, std::nullopt);
 
   auto again = st->migrate();
   ASSERT_TRUE(again) << again.error().message;

@@ -103,7 +103,7 @@ class PostgresTestDb final : public TestDb {
   static std::unique_ptr<TestDb> make(std::string* why) {
     std::string base = env("LC_TEST_POSTGRES_URL");
     if (base.empty()) {
-      *why = "LC_TEST_POSTGRES_URL is not set (scripts/postgres-test-server prints one)";
+      *why = "LC_TEST_POSTGRES_URL is not set (`scripts/postgres-test-server start` prints one)";
       return nullptr;
     }
     PgConn admin(base);

@@ -2,7 +2,7 @@
 // written once (TEST_P over "sqlite" and "postgres") and run in parallel.
 //
 // PostgreSQL: LC_TEST_POSTGRES_URL names a database the tests may create
-// schemas in (scripts/postgres-test-server prints one); each test gets its
+// schemas in (`scripts/postgres-test-server start` prints one); each test gets its
 // own schema t_<random>, selected through the URL's search_path option and
 // dropped afterwards. Unset, the postgres tests skip, unless
 // LC_REQUIRE_POSTGRES=1 (CI), where they fail.

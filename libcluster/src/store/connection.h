@@ -48,7 +48,8 @@ class Connection {
   // Runs one statement. Errors carry the driver's message and a code
   // classified from the driver's error: kDuplicate (unique violation),
   // kInvalid (NOT NULL or value out of range / too long), kNoSchema (no such
-  // table or column), kConnect (connection lost), else kQuery. The caller
+  // table), kNoColumn (no such column), kConnect (connection lost, or on
+  // PostgreSQL no answer within the deadline of decision S12), else kQuery. The caller
   // adds the context (database, table, operation).
   virtual Expected<Result, Error> query(const std::string& sql,
                                         const std::vector<Param>& params = {}) = 0;

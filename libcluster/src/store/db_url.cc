@@ -32,21 +32,30 @@ Error bad_url(std::string_view db_url, std::string_view why) {
                "bad db_url \"" + mask_password(db_url) + "\": " + std::string(why)};
 }
 
-// The URL with connect_timeout=5 appended to its query unless it sets one,
-// so an unreachable server fails in seconds, not after the TCP timeout.
-std::string with_connect_timeout(std::string_view url) {
+// The libpq parameters that bound how long a connection can hang (store.h,
+// decision S12), each added unless the URL sets it: connect_timeout so an
+// unreachable server fails in seconds; TCP keepalives and tcp_user_timeout
+// so a peer that vanishes mid-query is noticed by the kernel.
+std::string with_time_limits(std::string_view url) {
+  const std::pair<std::string_view, int> limits[] = {
+      {"connect_timeout", kPgConnectTimeoutSeconds},
+      {"keepalives", 1},
+      {"keepalives_idle", kPgKeepalivesIdleSeconds},
+      {"keepalives_interval", kPgKeepalivesIntervalSeconds},
+      {"keepalives_count", kPgKeepalivesCount},
+      {"tcp_user_timeout", kPgTcpUserTimeoutMs},
+  };
   auto query = url.find('?');
-  if (query != std::string_view::npos) {
-    std::string params = lower(url.substr(query + 1));
-    for (size_t pos = 0; pos < params.size();) {
-      if (params.compare(pos, 16, "connect_timeout=") == 0) return std::string(url);
-      pos = params.find('&', pos);
-      if (pos == std::string::npos) break;
-      ++pos;
-    }
+  const std::string given =
+      query == std::string_view::npos ? "" : "&" + lower(url.substr(query + 1));
+  std::string out(url);
+  char separator = query == std::string_view::npos ? '?' : '&';
+  for (const auto& [key, value] : limits) {
+    if (given.find("&" + std::string(key) + "=") != std::string::npos) continue;
+    out += separator + std::string(key) + "=" + std::to_string(value);
+    separator = '&';
   }
-  return std::string(url) + (query == std::string_view::npos ? "?" : "&") +
-         "connect_timeout=" + std::to_string(kConnectTimeoutSeconds);
+  return out;
 }
 
 struct Range {
@@ -146,7 +155,7 @@ Expected<DbUrl, Error> parse_db_url(std::string_view db_url) {
     return DbUrl{DbUrl::Scheme::kSqlite, std::string(rest)};
   }
   if (scheme == "postgres" || scheme == "postgresql")
-    return DbUrl{DbUrl::Scheme::kPostgres, with_connect_timeout(db_url)};
+    return DbUrl{DbUrl::Scheme::kPostgres, with_time_limits(db_url)};
   if (scheme == "mysql")
     return unexpected(bad_url(db_url, "MySQL is not supported (OpenSIPS's example URL); " +
                                           std::string(kSupported)));

@@ -14,12 +14,10 @@ struct DbUrl {
   enum class Scheme : uint8_t { kSqlite, kPostgres };
   Scheme scheme = Scheme::kSqlite;
   // SQLite: the file path, absolute or relative to the working directory.
-  // PostgreSQL: the URL as libpq takes it, connect_timeout included.
+  // PostgreSQL: the URL as libpq takes it, the time limits of store.h
+  // (connect_timeout, keepalives, tcp_user_timeout) included.
   std::string target;
 };
-
-// The libpq connect_timeout added to a PostgreSQL URL that sets none.
-inline constexpr int kConnectTimeoutSeconds = 5;
 
 // kBadUrl for an empty URL, one without "scheme://", an empty SQLite path or
 // an unsupported scheme; the message names the URL with its password masked.

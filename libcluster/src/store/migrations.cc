@@ -77,6 +77,15 @@ std::optional<Error> apply(Connection& conn, const Migration& m, const Placehold
   return std::nullopt;
 }
 
+// The table's version row says 4 (the table now has the version 4 columns).
+std::optional<Error> set_version_4(Connection& conn, const TableNames& names) {
+  auto r = conn.query("UPDATE " + version_table() + " SET table_version = " + conn.param(1) +
+                          " WHERE table_name = " + conn.param(2),
+                      {kClustererTableVersion, names.table});
+  if (!r) return r.error();
+  return std::nullopt;
+}
+
 // schema.md §7: version 2 (OpenSIPS 2.3) and 3 (development only) differ
 // from 4 by the ls_seq_no/top_seq_no columns and the missing flags column.
 std::optional<Error> upgrade_to_4(Connection& conn, const TableNames& names) {
@@ -96,11 +105,7 @@ std::optional<Error> upgrade_to_4(Connection& conn, const TableNames& names) {
                         std::string(conn.string64_type()));
     if (!r) return r.error();
   }
-  auto r = conn.query("UPDATE " + version_table() + " SET table_version = " + conn.param(1) +
-                          " WHERE table_name = " + conn.param(2),
-                      {kClustererTableVersion, names.table});
-  if (!r) return r.error();
-  return std::nullopt;
+  return set_version_4(conn, names);
 }
 
 // Checks the table's version row after the migrations; upgrades 2 and 3.
@@ -141,19 +146,40 @@ Expected<int64_t, Error> check_or_upgrade(Connection& conn, const TableNames& na
   }
 }
 
+// True when the progress row says the migrations ran but the clusterer
+// table is gone (dropped by hand): the progress row alone must not make
+// migrate report "up to date" while clusterd says to run it.
+Expected<bool, Error> table_dropped_since(Connection& conn, const TableNames& names,
+                                          int64_t done) {
+  if (done == 0) return false;
+  auto exists = conn.table_exists(names.table);
+  if (!exists) return unexpected(exists.error());
+  return !*exists;
+}
+
 Expected<MigrateReport, Error> migrate_in_transaction(Connection& conn, const TableNames& names) {
   const std::string key = migrations_key(names.table);
   auto done = read_progress(conn, key);
   if (!done) return unexpected(done.error());
+  auto dropped = table_dropped_since(conn, names, *done);
+  if (!dropped) return unexpected(dropped.error());
+  // Every migration is idempotent (S6), so a dropped table means running
+  // them all again: only what is missing is created.
+  const int64_t skip_up_to = *dropped ? 0 : *done;
   MigrateReport report;
   report.schema_version = *done;
+  report.recreated_table = *dropped;
   const Placeholders placeholders = placeholders_for(names);
   for (const auto& m : migrations_for(conn.backend())) {
-    if (m.number <= *done) continue;
+    if (m.number <= skip_up_to) continue;
     if (auto e = apply(conn, m, placeholders)) return unexpected(std::move(*e));
     report.applied.emplace_back(m.name);
     report.schema_version = m.number;
   }
+  // The re-created table is version 4, whatever a stale version row said.
+  if (*dropped)
+    if (auto e = set_version_4(conn, names))
+      return unexpected(prefixed(std::move(*e), "recording the re-created table's version"));
   auto upgraded = check_or_upgrade(conn, names);
   if (!upgraded) return unexpected(upgraded.error());
   report.upgraded_from_version = *upgraded;

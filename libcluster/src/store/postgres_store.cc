@@ -1,8 +1,12 @@
 // The PostgreSQL Connection (libpq). Values travel as text in both
 // directions; the column type OIDs say which are integers and strings.
 #include <libpq-fe.h>
+#include <poll.h>
+#include <sys/socket.h>
 
+#include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <cstring>
 
 #include "connection.h"
@@ -30,9 +34,23 @@ struct ConnDeleter {
 };
 using ConnPtr = std::unique_ptr<PGconn, ConnDeleter>;
 
-std::string trim_newlines(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
+// libpq's messages span lines ("...failed: Connection refused\n\tIs the
+// server running...?\n"): one line, white space collapsed where a line
+// breaks, so every log line and CLI message is a single line.
+std::string one_line(std::string_view text) {
+  std::string out;
+  bool breaking = false;
+  for (char c : text) {
+    if (c == '\n' || c == '\r') {
+      breaking = true;
+      continue;
+    }
+    if (breaking && (c == ' ' || c == '\t')) continue;
+    if (breaking && !out.empty()) out += ' ';
+    breaking = false;
+    out += c;
+  }
+  return out;
 }
 
 ErrorCode classify(std::string_view sqlstate) {
@@ -41,8 +59,8 @@ ErrorCode classify(std::string_view sqlstate) {
       sqlstate == "22001" ||                                // string_data_right_truncation
       sqlstate == "22003")                                  // numeric_value_out_of_range
     return ErrorCode::kInvalid;
-  if (sqlstate == "42P01" || sqlstate == "42703")           // undefined table / column
-    return ErrorCode::kNoSchema;
+  if (sqlstate == "42P01") return ErrorCode::kNoSchema;    // undefined_table
+  if (sqlstate == "42703") return ErrorCode::kNoColumn;    // undefined_column
   if (sqlstate.starts_with("08")) return ErrorCode::kConnect;  // connection exception
   return ErrorCode::kQuery;
 }
@@ -50,11 +68,13 @@ ErrorCode classify(std::string_view sqlstate) {
 Error result_error(const PGresult* r, PGconn* conn) {
   const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
   const char* primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
-  std::string message = primary ? primary : trim_newlines(PQerrorMessage(conn));
+  std::string message = primary ? primary : PQerrorMessage(conn);
   if (const char* detail = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL) : nullptr)
     message += " (" + std::string(detail) + ")";
+  if (state && std::string_view(state) == "57014")  // query_canceled
+    message += " (the server's statement_timeout, decision S12, or an administrator's cancel)";
   if (state) message += " [SQLSTATE " + std::string(state) + "]";
-  return Error{state ? classify(state) : ErrorCode::kConnect, message};
+  return Error{state ? classify(state) : ErrorCode::kConnect, one_line(message)};
 }
 
 Value read_value(const PGresult* r, int row, int column) {
@@ -67,6 +87,7 @@ Value read_value(const PGresult* r, int row, int column) {
     case kInt8Oid: {
       auto [end, ec] = std::from_chars(text, text + std::strlen(text), v.integer);
       v.kind = ec == std::errc() && *end == '\0' ? Value::Kind::kInteger : Value::Kind::kOther;
+      if (v.kind == Value::Kind::kOther) v.text = text;
       break;
     }
     case kTextOid:
@@ -77,6 +98,7 @@ Value read_value(const PGresult* r, int row, int column) {
       break;
     default:
       v.kind = Value::Kind::kOther;
+      v.text = text;  // shown when a listed row is corrupt
       break;
   }
   return v;
@@ -107,8 +129,43 @@ class PostgresConnection final : public Connection {
   std::string_view string64_type() const override { return "VARCHAR(64)"; }
 
   Expected<Result, Error> query(const std::string& sql, const std::vector<Param>& params) override {
-    // A store lives as long as clusterd: reconnect after a server restart.
-    if (PQstatus(conn_.get()) == CONNECTION_BAD) PQreset(conn_.get());
+    // A store lives as long as clusterd: reconnect after a server restart
+    // or an answer that never came.
+    if (PQstatus(conn_.get()) == CONNECTION_BAD) {
+      PQreset(conn_.get());
+      if (PQstatus(conn_.get()) == CONNECTION_OK)
+        if (auto e = setup_session()) return unexpected(std::move(*e));
+    }
+    return run(sql, params);
+  }
+
+  Expected<bool, Error> table_exists(std::string_view name) override {
+    // to_regclass resolves through search_path, as unqualified queries do.
+    auto r = query("SELECT 1 WHERE to_regclass(quote_ident($1)) IS NOT NULL", {std::string(name)});
+    if (!r) return unexpected(r.error());
+    return !r->rows.empty();
+  }
+
+  // Bounds every statement (decision S12): statement_timeout on the server
+  // unless the URL's options or the role already set one, and the answer
+  // deadline derived from the effective value.
+  std::optional<Error> setup_session() {
+    auto set = run("SELECT set_config('statement_timeout', $1, false) "
+                   "WHERE current_setting('statement_timeout') IN ('0', '')",
+                   {std::to_string(kPgStatementTimeoutMs) + "ms"});
+    if (!set) return set.error();
+    auto effective = run("SELECT setting::bigint FROM pg_settings WHERE name = 'statement_timeout'",
+                         {});
+    if (!effective) return effective.error();
+    int64_t statement_ms = kPgStatementTimeoutMs;
+    if (!effective->rows.empty() && effective->rows[0].at(0).kind == Value::Kind::kInteger)
+      statement_ms = effective->rows[0][0].integer;
+    answer_deadline_ = std::chrono::milliseconds(statement_ms + kPgAnswerMarginMs);
+    return std::nullopt;
+  }
+
+ private:
+  Expected<Result, Error> run(const std::string& sql, const std::vector<Param>& params) {
     std::vector<Oid> types;
     std::vector<std::string> texts;
     std::vector<const char*> values;
@@ -129,23 +186,49 @@ class PostgresConnection final : public Connection {
     for (size_t i = 0; i < params.size(); ++i)
       values.push_back(std::holds_alternative<std::monostate>(params[i]) ? nullptr
                                                                          : texts[i].c_str());
-    ResultPtr r(PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(params.size()),
-                             types.data(), values.data(), nullptr, nullptr, 0));
-    const auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+    if (!PQsendQueryParams(conn_.get(), sql.c_str(), static_cast<int>(params.size()),
+                           types.data(), values.data(), nullptr, nullptr, 0))
+      return unexpected(result_error(nullptr, conn_.get()));
+    if (auto e = await_answer()) return unexpected(std::move(*e));
+    // The last result is the statement's; earlier ones cannot occur for one
+    // statement, but are released all the same.
+    ResultPtr last;
+    while (PGresult* next = PQgetResult(conn_.get())) last.reset(next);
+    const auto status = last ? PQresultStatus(last.get()) : PGRES_FATAL_ERROR;
     if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK)
-      return unexpected(result_error(r.get(), conn_.get()));
-    return read_result(r.get());
+      return unexpected(result_error(last.get(), conn_.get()));
+    return read_result(last.get());
   }
 
-  Expected<bool, Error> table_exists(std::string_view name) override {
-    // to_regclass resolves through search_path, as unqualified queries do.
-    auto r = query("SELECT 1 WHERE to_regclass(quote_ident($1)) IS NOT NULL", {std::string(name)});
-    if (!r) return unexpected(r.error());
-    return !r->rows.empty();
+  // Waits until the whole answer is in (PQgetResult would then not block),
+  // at most answer_deadline_. On expiry the connection is closed, so the
+  // next query() reconnects instead of reading a stale answer.
+  std::optional<Error> await_answer() {
+    using Clock = std::chrono::steady_clock;
+    const auto deadline = Clock::now() + answer_deadline_;
+    while (PQisBusy(conn_.get())) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      if (left.count() <= 0) {
+        const int socket = PQsocket(conn_.get());
+        if (socket >= 0) ::shutdown(socket, SHUT_RDWR);  // PQstatus becomes BAD on the next read
+        (void)PQconsumeInput(conn_.get());
+        return Error{ErrorCode::kConnect,
+                     "no answer from the server within " + std::to_string(answer_deadline_.count()) +
+                         " ms (statement_timeout + " + std::to_string(kPgAnswerMarginMs) +
+                         " ms, decision S12); the connection was closed"};
+      }
+      pollfd p{PQsocket(conn_.get()), POLLIN, 0};
+      const int ready = ::poll(&p, 1, static_cast<int>(left.count()));
+      if (ready < 0 && errno != EINTR)
+        return Error{ErrorCode::kConnect, std::string("waiting for the server: ") + std::strerror(errno)};
+      if (ready > 0 && !PQconsumeInput(conn_.get()))
+        return result_error(nullptr, conn_.get());
+    }
+    return std::nullopt;
   }
 
- private:
   ConnPtr conn_;
+  std::chrono::milliseconds answer_deadline_{kPgStatementTimeoutMs + kPgAnswerMarginMs};
 };
 
 }  // namespace
@@ -154,7 +237,7 @@ Expected<std::unique_ptr<Connection>, Error> open_postgres(const std::string& co
                                                            const std::string& display_url) {
   // libpq's messages may quote parts of the URL, the password included.
   auto scrubbed = [&conninfo](std::string message) {
-    return scrub_secrets(trim_newlines(std::move(message)), conninfo);
+    return scrub_secrets(one_line(message), conninfo);
   };
   char* parse_error = nullptr;
   PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &parse_error);
@@ -170,7 +253,11 @@ Expected<std::unique_ptr<Connection>, Error> open_postgres(const std::string& co
                             "cannot connect to postgres database " + display_url + ": " +
                                 (conn ? scrubbed(PQerrorMessage(conn.get())) : "out of memory")});
   PQsetNoticeProcessor(conn.get(), ignore_notice, nullptr);
-  return std::unique_ptr<Connection>(std::make_unique<PostgresConnection>(std::move(conn)));
+  auto connection = std::make_unique<PostgresConnection>(std::move(conn));
+  if (auto e = connection->setup_session())
+    return unexpected(Error{ErrorCode::kConnect, "cannot set up the session on postgres database " +
+                                                     display_url + ": " + scrubbed(e->message)});
+  return std::unique_ptr<Connection>(std::move(connection));
 }
 
 }  // namespace lc::store::detail

@@ -46,45 +46,84 @@ Expected<int64_t, std::string> decode_int(const Value& v, const std::string& col
   return v.integer;
 }
 
+namespace {
+
+// The value as text, for showing a bad one.
+std::string raw_text(const Value& v) {
+  switch (v.kind) {
+    case Value::Kind::kNull:
+      return "NULL";
+    case Value::Kind::kInteger:
+      return std::to_string(v.integer);
+    case Value::Kind::kText:
+      return v.text;
+    case Value::Kind::kOther:
+      break;
+  }
+  return v.text.empty() ? "(not an integer or a string)" : v.text;
+}
+
+// Each column of a row with where its value goes, in OpenSIPS's order.
+struct Field {
+  size_t index;
+  const std::string* name;
+  int64_t* integer = nullptr;                 // an integer column
+  std::string* text = nullptr;                // url
+  std::optional<std::string>* nullable = nullptr;  // sip_addr, flags, description
+};
+
+std::vector<Field> fields_of(Row& row, const TableNames& n) {
+  return {{0, &n.id, &row.id},
+          {1, &n.cluster_id, &row.cluster_id},
+          {2, &n.node_id, &row.node_id},
+          {3, &n.url, nullptr, &row.url},
+          {4, &n.state, &row.state},
+          {5, &n.no_ping_retries, &row.no_ping_retries},
+          {6, &n.priority, &row.priority},
+          {7, &n.sip_addr, nullptr, nullptr, &row.sip_addr},
+          {8, &n.flags, nullptr, nullptr, &row.flags},
+          {9, &n.description, nullptr, nullptr, &row.description}};
+}
+
+// Stores one value into its field; the §4.1 problem when it does not fit.
+std::optional<std::string> store_value(const Field& f, const Value& v) {
+  if (f.integer) {
+    auto i = decode_int(v, *f.name);
+    if (!i) return i.error();
+    *f.integer = *i;
+  } else if (f.text) {
+    auto t = decode_text(v, *f.name);
+    if (!t) return t.error();
+    *f.text = std::move(*t);
+  } else {
+    auto t = decode_nullable(v, *f.name);
+    if (!t) return t.error();
+    *f.nullable = std::move(*t);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 Expected<Row, std::string> decode_row(const std::vector<Value>& values, const TableNames& n) {
   if (values.size() != kColumns)
     return unexpected("expected " + std::to_string(kColumns) + " columns, got " +
                       std::to_string(values.size()));
   Row row;
-  // Columns in OpenSIPS's order, each checked as OpenSIPS does (§4.1).
-  struct IntColumn {
-    size_t index;
-    int64_t* field;
-    const std::string* name;
-  };
-  const IntColumn ints[] = {{0, &row.id, &n.id},
-                            {1, &row.cluster_id, &n.cluster_id},
-                            {2, &row.node_id, &n.node_id},
-                            {4, &row.state, &n.state},
-                            {5, &row.no_ping_retries, &n.no_ping_retries},
-                            {6, &row.priority, &n.priority}};
-  for (const auto& c : ints) {
-    auto v = decode_int(values[c.index], *c.name);
-    if (!v) return unexpected(v.error() + row_suffix(values));
-    *c.field = *v;
-  }
-  auto url = decode_text(values[3], n.url);
-  if (!url) return unexpected(url.error() + row_suffix(values));
-  row.url = std::move(*url);
-  struct StringColumn {
-    size_t index;
-    std::optional<std::string>* field;
-    const std::string* name;
-  };
-  const StringColumn strings[] = {{7, &row.sip_addr, &n.sip_addr},
-                                  {8, &row.flags, &n.flags},
-                                  {9, &row.description, &n.description}};
-  for (const auto& c : strings) {
-    auto v = decode_nullable(values[c.index], *c.name);
-    if (!v) return unexpected(v.error() + row_suffix(values));
-    *c.field = std::move(*v);
-  }
+  for (const auto& f : fields_of(row, n))
+    if (auto problem = store_value(f, values[f.index]))
+      return unexpected(*problem + row_suffix(values));
   return row;
+}
+
+ListedRow decode_listed(const std::vector<Value>& values, const TableNames& n) {
+  ListedRow out;
+  for (const auto& f : fields_of(out.row, n)) {
+    if (f.index >= values.size()) break;
+    if (auto problem = store_value(f, values[f.index]))
+      out.bad.push_back(BadValue{*f.name, *problem, raw_text(values[f.index])});
+  }
+  return out;
 }
 
 std::optional<std::string> fields_problem(const RowFields& f, const TableNames& n) {

@@ -18,6 +18,11 @@ namespace lc::store::detail {
 // with the configured name, plus "(row id N)" when the id is readable.
 Expected<Row, std::string> decode_row(const std::vector<Value>& values, const TableNames& names);
 
+// The same ten values decoded leniently, for nodectl's list/update/remove:
+// every value that decode_row would refuse is reported in `bad` (with its
+// raw text) instead of failing the row.
+ListedRow decode_listed(const std::vector<Value>& values, const TableNames& names);
+
 // One integer that must be a non-NULL integer (query A's cluster_id).
 Expected<int64_t, std::string> decode_int(const Value& value, const std::string& column);
 

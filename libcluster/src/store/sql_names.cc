@@ -70,4 +70,15 @@ std::string migrations_key(std::string_view table) {
   return std::string(detail::kMigrationsPrefix) + "#" + hash;
 }
 
+std::string migrate_command(std::string_view db_url, const TableNames& names) {
+  std::string cmd = "nodectl db migrate --db_url " + mask_password(db_url);
+  const TableNames defaults;
+  const auto given = named_settings(names);
+  const auto standard = named_settings(defaults);
+  for (size_t i = 0; i < given.size(); ++i)
+    if (*given[i].second != *standard[i].second)
+      cmd += " --" + std::string(given[i].first) + " " + *given[i].second;
+  return cmd;
+}
+
 }  // namespace lc::store

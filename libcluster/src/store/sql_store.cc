@@ -22,8 +22,43 @@ std::string SqlStore::context(std::string_view what) const {
          "\": " + std::string(what);
 }
 
+namespace {
+
+// The column a driver says is missing: SQLite's "no such column: X" and
+// "table T has no column named X", PostgreSQL's "column "X" does not exist"
+// and "column "X" of relation "T" does not exist".
+std::optional<std::string> missing_column(std::string_view message) {
+  for (std::string_view marker : {"no such column: ", "has no column named "}) {
+    if (auto at = message.find(marker); at != std::string_view::npos) {
+      auto name = message.substr(at + marker.size());
+      return std::string(name.substr(0, name.find_first_of(" \n")));
+    }
+  }
+  constexpr std::string_view kPg = "column \"";
+  if (auto at = message.find(kPg); at != std::string_view::npos) {
+    auto name = message.substr(at + kPg.size());
+    return std::string(name.substr(0, name.find('"')));
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+// A missing column names the setting that names it: that setting or the
+// table is what the operator has to change (migrate never alters columns).
+std::string SqlStore::missing_column_note(std::string_view driver_message) const {
+  auto column = missing_column(driver_message);
+  if (!column) return "";
+  for (const auto& [setting, name] : named_settings(names_))
+    if (setting != "db_table" && *name == *column)
+      return "; the table has no column \"" + *column + "\" (the " + std::string(setting) +
+             " setting)";
+  return "";
+}
+
 Error SqlStore::with_context(Error e, std::string_view operation) const {
-  e.message = context(std::string(operation) + ": " + e.message);
+  const std::string note = e.code == ErrorCode::kNoColumn ? missing_column_note(e.message) : "";
+  e.message = context(std::string(operation) + ": " + e.message + note);
   return e;
 }
 
@@ -94,23 +129,28 @@ Expected<std::vector<Row>, Error> SqlStore::load_rows(int64_t my_node_id) {
   return decode_all(*r);
 }
 
-Expected<std::vector<Row>, Error> SqlStore::list_rows() {
+std::vector<ListedRow> SqlStore::decode_listed_all(const Result& result) const {
+  std::vector<ListedRow> rows;
+  rows.reserve(result.rows.size());
+  for (const auto& values : result.rows) rows.push_back(decode_listed(values, names_));
+  return rows;
+}
+
+Expected<std::vector<ListedRow>, Error> SqlStore::list_rows() {
   auto r = run("listing rows",
                "SELECT " + columns_ + " FROM " + table_ + " ORDER BY " + quote_ident(names_.id));
   if (!r) return unexpected(r.error());
-  return decode_all(*r);
+  return decode_listed_all(*r);
 }
 
-Expected<std::optional<Row>, Error> SqlStore::find_row(int64_t id) {
+Expected<std::optional<ListedRow>, Error> SqlStore::find_listed(int64_t id) {
   auto r = run("reading a row",
                "SELECT " + columns_ + " FROM " + table_ + " WHERE " + quote_ident(names_.id) +
                    " = " + conn_->param(1),
                {id});
   if (!r) return unexpected(r.error());
-  auto rows = decode_all(*r);
-  if (!rows) return unexpected(rows.error());
-  if (rows->empty()) return std::optional<Row>();
-  return std::optional<Row>(std::move(rows->front()));
+  if (r->rows.empty()) return std::optional<ListedRow>();
+  return std::optional<ListedRow>(decode_listed(r->rows.front(), names_));
 }
 
 Error SqlStore::not_found(int64_t id) const {
@@ -122,9 +162,9 @@ Error SqlStore::not_found(int64_t id) const {
 Error SqlStore::duplicate(std::optional<int64_t> cluster_id, std::optional<int64_t> node_id,
                           std::optional<int64_t> id) {
   if ((!cluster_id || !node_id) && id) {
-    if (auto row = find_row(*id); row && *row) {
-      if (!cluster_id) cluster_id = (*row)->cluster_id;
-      if (!node_id) node_id = (*row)->node_id;
+    if (auto row = find_listed(*id); row && *row) {
+      if (!cluster_id) cluster_id = (*row)->row.cluster_id;
+      if (!node_id) node_id = (*row)->row.node_id;
     }
   }
   std::string pair = cluster_id && node_id ? "node " + std::to_string(*node_id) +
@@ -161,12 +201,12 @@ Expected<Row, Error> SqlStore::add_row(const RowFields& f) {
   return std::move(rows->at(0));
 }
 
-Expected<Row, Error> SqlStore::update_row(int64_t id, const RowFields& f) {
+Expected<ListedRow, Error> SqlStore::update_row(int64_t id, const RowFields& f) {
   if (auto problem = fields_problem(f, names_))
     return unexpected(Error{ErrorCode::kInvalid, context("updating a row: " + *problem)});
   auto sets = assignments(f, names_);
   if (sets.empty()) {  // nothing to change: the row as it is
-    auto row = find_row(id);
+    auto row = find_listed(id);
     if (!row) return unexpected(row.error());
     if (!*row) return unexpected(not_found(id));
     return std::move(**row);
@@ -187,20 +227,19 @@ Expected<Row, Error> SqlStore::update_row(int64_t id, const RowFields& f) {
   if (!r && r.error().code == ErrorCode::kDuplicate)
     return unexpected(duplicate(f.cluster_id, f.node_id, id));
   if (!r) return unexpected(with_context(r.error(), "updating a row"));
-  auto rows = decode_all(*r);
-  if (!rows) return unexpected(rows.error());
-  if (rows->empty()) return unexpected(not_found(id));
-  return std::move(rows->front());
+  if (r->rows.empty()) return unexpected(not_found(id));
+  // Leniently: a value this update did not touch may still be corrupt.
+  return decode_listed(r->rows.front(), names_);
 }
 
-std::optional<Error> SqlStore::remove_row(int64_t id) {
+Expected<ListedRow, Error> SqlStore::remove_row(int64_t id) {
   auto r = run("removing a row",
                "DELETE FROM " + table_ + " WHERE " + quote_ident(names_.id) + " = " +
-                   conn_->param(1) + " RETURNING " + quote_ident(names_.id),
+                   conn_->param(1) + " RETURNING " + columns_,
                {id});
-  if (!r) return r.error();
-  if (r->rows.empty()) return not_found(id);
-  return std::nullopt;
+  if (!r) return unexpected(r.error());
+  if (r->rows.empty()) return unexpected(not_found(id));
+  return decode_listed(r->rows.front(), names_);
 }
 
 std::optional<Error> SqlStore::set_state(int64_t node_id, std::optional<int64_t> cluster_id,

@@ -20,10 +20,10 @@ class SqlStore final : public Store {
 
   Expected<std::vector<std::optional<int64_t>>, Error> version_rows() override;
   Expected<std::vector<Row>, Error> load_rows(int64_t my_node_id) override;
-  Expected<std::vector<Row>, Error> list_rows() override;
+  Expected<std::vector<ListedRow>, Error> list_rows() override;
   Expected<Row, Error> add_row(const RowFields& fields) override;
-  Expected<Row, Error> update_row(int64_t id, const RowFields& fields) override;
-  std::optional<Error> remove_row(int64_t id) override;
+  Expected<ListedRow, Error> update_row(int64_t id, const RowFields& fields) override;
+  Expected<ListedRow, Error> remove_row(int64_t id) override;
   std::optional<Error> set_state(int64_t node_id, std::optional<int64_t> cluster_id,
                                  bool enabled) override;
   Expected<MigrateReport, Error> migrate() override;
@@ -32,11 +32,15 @@ class SqlStore final : public Store {
   // "<backend> <url>, table "<table>": <what>" for messages.
   std::string context(std::string_view what) const;
   Error with_context(Error e, std::string_view operation) const;
+  // "; the table has no column "X" (the X_col setting)" for a kNoColumn
+  // driver message, or "".
+  std::string missing_column_note(std::string_view driver_message) const;
   Expected<Result, Error> run(std::string_view operation, const std::string& sql,
                               const std::vector<Param>& params = {});
   Expected<std::vector<Row>, Error> decode_all(const Result& result) const;
+  std::vector<ListedRow> decode_listed_all(const Result& result) const;
   Expected<std::vector<int64_t>, Error> local_clusters(int64_t my_node_id);
-  Expected<std::optional<Row>, Error> find_row(int64_t id);
+  Expected<std::optional<ListedRow>, Error> find_listed(int64_t id);
   Error not_found(int64_t id) const;
   Error duplicate(std::optional<int64_t> cluster_id, std::optional<int64_t> node_id,
                   std::optional<int64_t> id);

@@ -30,10 +30,12 @@ ErrorCode classify(const SQLite::Exception& e) {
   }
   // "no such table: x", "no such column: x", "table x has no column named y"
   const char* what = e.what();
-  if (e.getErrorCode() == SQLITE_ERROR &&
-      (starts_with(what, "no such table") || starts_with(what, "no such column") ||
-       std::string_view(what).find("has no column named") != std::string_view::npos))
+  if (e.getErrorCode() == SQLITE_ERROR && starts_with(what, "no such table"))
     return ErrorCode::kNoSchema;
+  if (e.getErrorCode() == SQLITE_ERROR &&
+      (starts_with(what, "no such column") ||
+       std::string_view(what).find("has no column named") != std::string_view::npos))
+    return ErrorCode::kNoColumn;
   return ErrorCode::kQuery;
 }
 
@@ -51,8 +53,13 @@ Value read_value(const SQLite::Column& column) {
     case SQLITE_NULL:
       v.kind = Value::Kind::kNull;
       break;
-    default:  // FLOAT, BLOB
+    case SQLITE_FLOAT:
       v.kind = Value::Kind::kOther;
+      v.text = column.getString();  // shown when a listed row is corrupt
+      break;
+    default:  // BLOB
+      v.kind = Value::Kind::kOther;
+      v.text = "(blob)";
       break;
   }
   return v;

@@ -90,10 +90,27 @@ struct RowFields {
   std::optional<std::string> description;
 };
 
+// A value of a listed row that fails the §4.1 type/NULL check.
+struct BadValue {
+  std::string column;   // configured name
+  std::string problem;  // "column state has a bad type" / "column url is null"
+  std::string raw;      // the stored value as text ("NULL" for NULL)
+};
+
+// A row as list_rows / update_row / remove_row read it: decoded leniently,
+// so that a corrupt value (possible on SQLite, or after raw SQL) can still be
+// seen, fixed and removed without SQL. The fields named in `bad` keep Row's
+// defaults; `row.id` is 0 when the id itself is bad.
+struct ListedRow {
+  Row row;
+  std::vector<BadValue> bad;
+};
+
 enum class ErrorCode : uint8_t {
   kBadUrl,        // db_url unparsable or of an unsupported scheme
-  kConnect,       // cannot open/connect to the database
+  kConnect,       // cannot open/connect to the database, lost it, or no answer in time
   kNoSchema,      // version table, version row or clusterer table missing
+  kNoColumn,      // the table exists but lacks a configured *_col column
   kBadVersion,    // the version row holds another version (or a bad value)
   kBadType,       // a column holds a value of the wrong type / NULL (load)
   kDuplicate,     // (cluster_id, node_id) already provisioned
@@ -114,6 +131,9 @@ struct MigrateReport {
   // 2 or 3 when this run upgraded an OpenSIPS 2.3-era table in place to
   // version 4 (schema.md §7); 0 otherwise.
   int64_t upgraded_from_version = 0;
+  // True when the progress row said "done" but the clusterer table was
+  // missing (dropped by hand), so this run created it again.
+  bool recreated_table = false;
 };
 
 
@@ -138,13 +158,16 @@ class Store {
 
   // Provisioning (nodectl db). list_rows is ordered by id. add_row needs
   // cluster_id, node_id and url; integers must fit the 32-bit INTEGER
-  // columns (else kInvalid); both return the row as stored, id included.
-  // A (cluster_id, node_id) pair already present is kDuplicate; an unknown
-  // id is kNotFound. Other checks (ids >= 1, URL forms) are the caller's.
-  virtual Expected<std::vector<Row>, Error> list_rows() = 0;
+  // columns (else kInvalid); add and update return the row as stored, id
+  // included, remove the row it removed. A (cluster_id, node_id) pair
+  // already present is kDuplicate; an unknown id is kNotFound. Other checks
+  // (ids >= 1, URL forms) are the caller's. list/update/remove decode
+  // leniently (ListedRow) and touch only the row they name, so one corrupt
+  // row never blocks provisioning.
+  virtual Expected<std::vector<ListedRow>, Error> list_rows() = 0;
   virtual Expected<Row, Error> add_row(const RowFields& fields) = 0;
-  virtual Expected<Row, Error> update_row(int64_t id, const RowFields& fields) = 0;
-  virtual std::optional<Error> remove_row(int64_t id) = 0;
+  virtual Expected<ListedRow, Error> update_row(int64_t id, const RowFields& fields) = 0;
+  virtual Expected<ListedRow, Error> remove_row(int64_t id) = 0;
 
   // clusterer_set_status write-back (schema.md §4.3): with a cluster id,
   // WHERE node_id AND cluster_id; without, every row of the node.
@@ -156,9 +179,31 @@ class Store {
   // table to 4 in the same transaction. Progress is recorded in the version
   // table under migrations_key(names.table). Idempotent; accepts a database
   // made by OpenSIPS's own scripts unchanged. A version 1 or > 4 table is
-  // kBadVersion and nothing is changed. clusterd never calls it.
+  // kBadVersion and nothing is changed. A table missing although the
+  // progress row says the migrations ran (dropped by hand) is created again.
+  // clusterd never calls it.
   virtual Expected<MigrateReport, Error> migrate() = 0;
 };
+
+// The command that creates or upgrades the schema for `db_url` (password
+// masked) and `names`: "nodectl db migrate --db_url URL" plus --db_table and
+// every --*_col that differs from the default, for hints.
+std::string migrate_command(std::string_view db_url, const TableNames& names);
+
+// PostgreSQL time limits (decision S12). A server that stops answering
+// after the connection is made must not block clusterd's database worker.
+// connect_timeout, keepalives and tcp_user_timeout are added to the URL
+// when it sets none; statement_timeout is set on the session unless the URL
+// or the role's settings give one; and every statement gets an answer
+// deadline of statement_timeout + kAnswerMarginMs, after which the
+// connection is dropped (kConnect) and the next call reconnects.
+inline constexpr int kPgConnectTimeoutSeconds = 5;
+inline constexpr int kPgStatementTimeoutMs = 10000;
+inline constexpr int kPgAnswerMarginMs = 5000;
+inline constexpr int kPgKeepalivesIdleSeconds = 10;
+inline constexpr int kPgKeepalivesIntervalSeconds = 5;
+inline constexpr int kPgKeepalivesCount = 3;
+inline constexpr int kPgTcpUserTimeoutMs = 15000;
 
 // The version-table row in which migrate() records the highest applied
 // migration for `table`: "libcluster:<table>", or "libcluster:#<hash>" when
@@ -167,8 +212,8 @@ std::string migrations_key(std::string_view table);
 
 // Opens `db_url`: sqlite:///abs/path.db, sqlite://relative.db (relative to
 // the working directory), postgres://user:pass@host:port/db (postgresql://
-// too; handed to libpq, which accepts its URI query parameters, with
-// connect_timeout=5 added when absent). Anything else, mysql:// included, is
+// too; handed to libpq, which accepts its URI query parameters, with the
+// time limits above added when absent). Anything else, mysql:// included, is
 // kBadUrl naming the URL (password masked) and the supported schemes. A
 // server or file that cannot be reached or opened is kConnect with the
 // driver's reason. An empty table or column name is kInvalid.
