@@ -50,6 +50,12 @@ void send_problem(httplib::Response& res, const Problem& p, const std::string& i
 
 constexpr int kMaxBodyDepth = 64;
 
+// A request with ?wait=SECONDS > 0 (G4), valid or not.
+bool waits_for_reply(const RouteInput& in) {
+  auto it = in.query.find("wait");
+  return it != in.query.end() && !it->second.empty() && it->second != "0";
+}
+
 double ms_since(Clock::time_point started) {
   return std::chrono::duration<double, std::milli>(Clock::now() - started).count();
 }
@@ -195,6 +201,10 @@ struct Server::Impl {
     if (route.event_stream) return open_stream(req, res);
     if (auto p = parse_body(route, req, &in.body)) return send_problem(res, *p, req.path);
     Reply reply = run_route(route, in, services);
+    // httplib gives a keep-alive connection its worker until the client
+    // closes it: ask a client that waited (or was refused a wait) to close,
+    // so the workers G10 reserves for waits come back with the answer.
+    if (waits_for_reply(in)) res.set_header("Connection", "close");
     if (auto* p = std::get_if<Problem>(&reply)) return send_problem(res, *p, req.path);
     res.status = 200;
     if (auto* t = std::get_if<Text>(&reply)) {

@@ -495,24 +495,24 @@ TEST_F(GatewayCluster, WritesWithoutABodyAreAnsweredAtOnce) {
   const uint16_t port = s_->gw->port();
   auto which = raw_exchange(port, "POST /v1/mi/which HTTP/1.1\r\nHost: gw\r\n\r\n");
   EXPECT_EQ(which.status, 200) << which.body;
-  EXPECT_LT(which.took, 1000ms);
+  EXPECT_LT(which.took, 3000ms);  // not the 5 s read timeout
   EXPECT_TRUE(Json::parse(which.body, nullptr, false).is_array()) << which.body;
   // Reload needs no body: it reaches the node (db_mode 0 refuses it).
   auto reload = raw_exchange(port, "POST /v1/reload HTTP/1.1\r\nHost: gw\r\n\r\n");
   EXPECT_EQ(reload.status, 409) << reload.body;
   EXPECT_EQ(body_of_text(reload.body)["mi_message"], "Non-DB mode") << reload.body;
-  EXPECT_LT(reload.took, 1000ms);
+  EXPECT_LT(reload.took, 3000ms);
   // A route that needs a body says so.
   auto status = raw_exchange(port, "PUT /v1/clusters/1/nodes/2/status HTTP/1.1\r\nHost: gw\r\n\r\n");
   EXPECT_EQ(status.status, 400) << status.body;
   EXPECT_EQ(body_of_text(status.body)["detail"], "this route needs a JSON body");
-  EXPECT_LT(status.took, 1000ms);
+  EXPECT_LT(status.took, 3000ms);
   // No route, and a route with other methods.
   auto none = raw_exchange(port, "POST /v1/nothing HTTP/1.1\r\nHost: gw\r\n\r\n");
   EXPECT_EQ(none.status, 404) << none.body;
   auto other = raw_exchange(port, "PUT /v1/statistics HTTP/1.1\r\nHost: gw\r\n\r\n");
   EXPECT_EQ(other.status, 405) << other.body;
-  EXPECT_LT(other.took, 1000ms);
+  EXPECT_LT(other.took, 3000ms);
 }
 
 // At most --max-waits requests wait for replies; the next is a 503 with
@@ -531,8 +531,9 @@ TEST_F(GatewayCluster, WaitingRequestsAreCapped) {
   for (int i = 0; i < 2; ++i)
     waiting.emplace_back([&capped, &timed_out, i] {
       auto c = capped.client();
-      c->set_read_timeout(10, 0);
-      auto res = post(*c, "/v1/clusters/1/nodes/2/messages?wait=3",
+      c->set_read_timeout(15, 0);
+      // Long enough to outlast the checks below on a loaded machine.
+      auto res = post(*c, "/v1/clusters/1/nodes/2/messages?wait=8",
                       R"({"msg":"noreply hold )" + std::to_string(i) + "\"}");
       if (res && res->status == 504) ++timed_out;
     });
@@ -542,24 +543,28 @@ TEST_F(GatewayCluster, WaitingRequestsAreCapped) {
   const auto started = std::chrono::steady_clock::now();
   auto refused = post(*capped.client(), "/v1/clusters/1/nodes/2/messages?wait=3",
                       R"({"msg":"noreply third"})");
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 500ms);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2000ms) << "refused at once, not after a wait";
   expect_status(refused, 503, "a third wait");
   ASSERT_TRUE(refused && refused->status == 503);
   EXPECT_EQ(refused->get_header_value("Retry-After"), "1");
+  EXPECT_EQ(refused->get_header_value("Connection"), "close") << "frees the connection's worker";
   EXPECT_NE(body_of(refused).value("detail", "").find("--max-waits"), std::string::npos);
   EXPECT_FALSE(n2_requests.saw("noreply third", 200ms)) << "a refused request was sent";
   const auto probe_started = std::chrono::steady_clock::now();
   auto live = capped.client()->Get("/livez");
-  EXPECT_LT(std::chrono::steady_clock::now() - probe_started, 500ms);
+  EXPECT_LT(std::chrono::steady_clock::now() - probe_started, 2000ms) << "not after the waits";
   expect_status(live, 200, "livez while the waits are held");
   expect_status(post(*capped.client(), "/v1/clusters/1/nodes/2/messages", R"({"msg":"noreply"})"),
                 200, "a send without wait is not capped");
   for (auto& t : waiting) t.join();
   EXPECT_EQ(timed_out, 2);
   // The slots were given back.
-  expect_status(post(*capped.client(), "/v1/clusters/1/nodes/2/messages?wait=1",
-                     R"({"msg":"noreply again"})"),
-                504, "a wait after the others ended");
+  auto again = post(*capped.client(), "/v1/clusters/1/nodes/2/messages?wait=1",
+                    R"({"msg":"noreply again"})");
+  expect_status(again, 504, "a wait after the others ended");
+  if (again) {
+    EXPECT_EQ(again->get_header_value("Connection"), "close");
+  }
 }
 
 TEST_F(GatewayCluster, EventsStreamResumesAndReportsGaps) {

@@ -100,7 +100,10 @@ void Proxy::loop() {
     const bool flowing = !clogged_;
     std::vector<pollfd> fds;
     if (listener_ >= 0) fds.push_back({listener_, POLLIN, 0});
-    for (auto& [fd, other] : peer) fds.push_back({fd, static_cast<short>(flowing ? POLLIN : 0), 0});
+    // Clogged, the relayed sockets are not polled at all: a hung-up one
+    // would report POLLHUP at once, every round (a busy loop).
+    if (flowing)
+      for (auto& [fd, other] : peer) fds.push_back({fd, POLLIN, 0});
     if (::poll(fds.data(), fds.size(), 10) <= 0) continue;
     for (const auto& p : fds) {
       if (!(p.revents & (POLLIN | POLLHUP | POLLERR))) continue;
@@ -118,7 +121,7 @@ void Proxy::loop() {
         peer[out] = in;
         continue;
       }
-      if (!flowing || !peer.count(p.fd)) continue;  // clogged, or closed earlier in this round
+      if (!peer.count(p.fd)) continue;  // closed earlier in this round
       char buf[65536];
       ssize_t n = ::read(p.fd, buf, sizeof buf);
       if (n <= 0 || !send_all(peer[p.fd], buf, n)) close_pair(p.fd);

@@ -6,7 +6,9 @@
 
 #include <cerrno>
 #include <charconv>
+#include <algorithm>
 #include <chrono>
+#include <climits>
 #include <cstring>
 
 #include "connection.h"
@@ -131,11 +133,16 @@ class PostgresConnection final : public Connection {
   Expected<Result, Error> query(const std::string& sql, const std::vector<Param>& params) override {
     // A store lives as long as clusterd: reconnect after a server restart
     // or an answer that never came.
-    if (PQstatus(conn_.get()) == CONNECTION_BAD) {
+    // A connection whose last answer was abandoned (broken_) may still hold
+    // part of it, so it is reset too; a session whose setup failed has no
+    // statement_timeout yet, so the setup is run again first.
+    if (broken_ || PQstatus(conn_.get()) == CONNECTION_BAD) {
       PQreset(conn_.get());
-      if (PQstatus(conn_.get()) == CONNECTION_OK)
-        if (auto e = setup_session()) return unexpected(std::move(*e));
+      broken_ = false;
+      session_ready_ = false;
     }
+    if (!session_ready_ && PQstatus(conn_.get()) == CONNECTION_OK)
+      if (auto e = setup_session()) return unexpected(std::move(*e));
     return run(sql, params);
   }
 
@@ -161,6 +168,7 @@ class PostgresConnection final : public Connection {
     if (!effective->rows.empty() && effective->rows[0].at(0).kind == Value::Kind::kInteger)
       statement_ms = effective->rows[0][0].integer;
     answer_deadline_ = std::chrono::milliseconds(statement_ms + kPgAnswerMarginMs);
+    session_ready_ = true;
     return std::nullopt;
   }
 
@@ -189,7 +197,10 @@ class PostgresConnection final : public Connection {
     if (!PQsendQueryParams(conn_.get(), sql.c_str(), static_cast<int>(params.size()),
                            types.data(), values.data(), nullptr, nullptr, 0))
       return unexpected(result_error(nullptr, conn_.get()));
-    if (auto e = await_answer()) return unexpected(std::move(*e));
+    if (auto e = await_answer()) {
+      broken_ = true;  // the answer may still come: never read it as the next one's
+      return unexpected(std::move(*e));
+    }
     // The last result is the statement's; earlier ones cannot occur for one
     // statement, but are released all the same.
     ResultPtr last;
@@ -217,17 +228,25 @@ class PostgresConnection final : public Connection {
                          " ms (statement_timeout + " + std::to_string(kPgAnswerMarginMs) +
                          " ms, decision S12); the connection was closed"};
       }
+      // Over TLS, bytes may wait decrypted in OpenSSL's buffer while the
+      // socket has nothing: wake often and read whatever is there.
+      const int64_t wait_ms =
+          std::min<int64_t>(left.count(), PQsslInUse(conn_.get()) ? kTlsPollStepMs : INT_MAX);
       pollfd p{PQsocket(conn_.get()), POLLIN, 0};
-      const int ready = ::poll(&p, 1, static_cast<int>(left.count()));
+      const int ready = ::poll(&p, 1, static_cast<int>(wait_ms));
       if (ready < 0 && errno != EINTR)
         return Error{ErrorCode::kConnect, std::string("waiting for the server: ") + std::strerror(errno)};
-      if (ready > 0 && !PQconsumeInput(conn_.get()))
-        return result_error(nullptr, conn_.get());
+      if (ready < 0) continue;
+      if (!PQconsumeInput(conn_.get())) return result_error(nullptr, conn_.get());
     }
     return std::nullopt;
   }
 
+  static constexpr int64_t kTlsPollStepMs = 50;
+
   ConnPtr conn_;
+  bool broken_ = false;         // an answer was abandoned: reset before the next statement
+  bool session_ready_ = false;  // setup_session() succeeded on this connection
   std::chrono::milliseconds answer_deadline_{kPgStatementTimeoutMs + kPgAnswerMarginMs};
 };
 
