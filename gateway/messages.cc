@@ -19,11 +19,11 @@ Param wait_param() {
   return p;
 }
 
-// A ?wait slot held for one request (WaitSlots), given back when it ends.
+// A ?wait slot held for one request (Slots), given back when it ends.
 class HeldWait {
  public:
   // Takes a slot only for a request that waits (`seconds` > 0).
-  HeldWait(WaitSlots& slots, long long seconds) : slots_(slots), held_(seconds > 0 && slots.take()) {}
+  HeldWait(Slots& slots, long long seconds) : slots_(slots), held_(seconds > 0 && slots.take()) {}
   ~HeldWait() {
     if (held_) slots_.give_back();
   }
@@ -32,12 +32,12 @@ class HeldWait {
   bool held() const { return held_; }
 
  private:
-  WaitSlots& slots_;
+  Slots& slots_;
   bool held_;
 };
 
 // Taken before anything is sent, so a refused request sent nothing.
-Problem all_waits_taken(const WaitSlots& slots) {
+Problem all_waits_taken(const Slots& slots) {
   Problem p{503,
             "already " + std::to_string(slots.max()) +
                 " requests waiting for replies (--max-waits); retry, or send without ?wait",

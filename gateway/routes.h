@@ -65,14 +65,15 @@ using Reply = std::variant<Json, Problem, Text>;
 class EventHub;
 class Metrics;
 
-// Requests waiting for replies (?wait) each hold a server thread for up to
-// the wait; at most `max` wait at once, so the probes and the other routes
-// keep threads of their own (the server's pool has room for them, G10).
-class WaitSlots {
+// Requests that hold a server thread for long (?wait replies, event
+// streams): at most `max` of a kind at once, so the probes and the other
+// routes keep threads of their own (the server's pool has room for them,
+// G10).
+class Slots {
  public:
-  explicit WaitSlots(std::size_t max) : max_(max) {}
+  explicit Slots(std::size_t max) : max_(max) {}
   std::size_t max() const { return max_; }
-  // Takes a slot; false when `max` requests are already waiting.
+  // Takes a slot; false when `max` are already taken.
   bool take() {
     if (open_.fetch_add(1) < max_) return true;
     open_.fetch_sub(1);
@@ -92,7 +93,7 @@ struct Services {
   const Json& openapi;  // the generated document, for /openapi.json
   EventHub* events;     // null: no event source (gateway/README.md, "Events")
   Metrics& metrics;     // the gateway's own figures, for /metrics
-  WaitSlots& waits;     // for the ?wait routes
+  Slots& waits;         // for the ?wait routes
 };
 
 struct Route {

@@ -111,8 +111,8 @@ struct Server::Impl {
   Metrics metrics;
   MeteredBackend metered{*node, metrics};  // every route's MI calls go through it
   Services services;
-  std::atomic<std::size_t> open_streams{0};
-  WaitSlots waits{settings.max_waits};
+  Slots streams{settings.max_event_streams};
+  Slots waits{settings.max_waits};
   std::unique_ptr<httplib::Server> http;
   // When the request each worker thread serves started: httplib runs a
   // request on one thread from the pre-routing handler to the error handler
@@ -220,17 +220,15 @@ struct Server::Impl {
       return send_problem(res, no_event_source(), req.path);
     auto request = stream_request(req, *events);
     if (auto* p = std::get_if<Problem>(&request)) return send_problem(res, *p, req.path);
-    if (open_streams.fetch_add(1) >= settings.max_event_streams) {
-      open_streams.fetch_sub(1);
-      return send_problem(res, Problem{503, "already " + std::to_string(settings.max_event_streams) +
+    if (!streams.take())
+      return send_problem(res, Problem{503, "already " + std::to_string(streams.max()) +
                                                 " event streams open (--max-event-streams)",
                                        {}, {}, {}},
                           req.path);
-    }
     res.status = 200;
     const auto opened = Clock::now();
     auto on_end = [this, opened, what = req.method + " " + req.path] {
-      open_streams.fetch_sub(1);
+      streams.give_back();
       spdlog::info("{} stream ended after {:.1f} s", what, ms_since(opened) / 1000.0);
     };
     stream_events(*events, std::get<StreamRequest>(std::move(request)), settings.heartbeat,
