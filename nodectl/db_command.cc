@@ -312,10 +312,9 @@ void DbCommand::State::warn_bad_values(const store::ListedRow& r) const {
                                 : "a row whose " + names.id + " is unreadable";
   // The field option of a configured column name: state_col -> --state.
   auto option_of = [this](const std::string& column) {
-    for (const auto& [setting, name] : store::named_settings(names))
-      if (setting != "db_table" && *name == column)
-        return "--" + std::string(setting.substr(0, setting.size() - 4));
-    return std::string("--") + column;
+    auto setting = store::column_setting(names, column);
+    if (!setting) return "--" + column;
+    return "--" + std::string(setting->substr(0, setting->size() - std::string_view("_col").size()));
   };
   const std::string id = std::to_string(r.row.id);
   for (const auto& b : r.bad) {

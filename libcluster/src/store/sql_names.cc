@@ -81,4 +81,10 @@ std::string migrate_command(std::string_view db_url, const TableNames& names) {
   return cmd;
 }
 
+std::optional<std::string_view> column_setting(const TableNames& names, std::string_view column) {
+  for (const auto& [setting, name] : named_settings(names))
+    if (setting != "db_table" && *name == column) return setting;
+  return std::nullopt;
+}
+
 }  // namespace lc::store

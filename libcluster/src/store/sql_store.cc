@@ -49,11 +49,10 @@ std::optional<std::string> missing_column(std::string_view message) {
 std::string SqlStore::missing_column_note(std::string_view driver_message) const {
   auto column = missing_column(driver_message);
   if (!column) return "";
-  for (const auto& [setting, name] : named_settings(names_))
-    if (setting != "db_table" && *name == *column)
-      return "; the table has no column \"" + *column + "\" (the " + std::string(setting) +
-             " setting)";
-  return "";
+  auto setting = column_setting(names_, *column);
+  if (!setting) return "";
+  return "; the table has no column \"" + *column + "\" (the " + std::string(*setting) +
+         " setting)";
 }
 
 Error SqlStore::with_context(Error e, std::string_view operation) const {

@@ -190,6 +190,10 @@ class Store {
 // every --*_col that differs from the default, for hints.
 std::string migrate_command(std::string_view db_url, const TableNames& names);
 
+// The *_col setting whose configured name is `column` ("state_col" when
+// state_col = "column"); nothing when no column setting names it.
+std::optional<std::string_view> column_setting(const TableNames& names, std::string_view column);
+
 // PostgreSQL time limits (decision S12). A server that stops answering
 // after the connection is made must not block clusterd's database worker.
 // connect_timeout, keepalives and tcp_user_timeout are added to the URL
