@@ -84,7 +84,9 @@ Harness node(int32_t me, int32_t my_priority, std::vector<Peer> peers, bool fail
   }
   Harness h(capture_config(me), {spec});
   EXPECT_TRUE(h.engine().define_shtags({}).empty());
-  if (failover) EXPECT_TRUE(h.engine().define_shtag_failover({{"vip", 1}}).empty());
+  if (failover) {
+    EXPECT_TRUE(h.engine().define_shtag_failover({{"vip", 1}}).empty());
+  }
   return h;
 }
 

@@ -60,7 +60,7 @@ TEST(shtag_table, ActivateAndForceBackupReportChangesOnly) {
 }
 
 TEST(shtag_table, AnnouncementBookkeeping) {
-  Shtag tag{"x", 1, kActive, false, {}};
+  Shtag tag{"x", 1, kActive, false, {}, {}, {}};
   EXPECT_FALSE(ShtagTable::needs_flush_send(tag, 2)) << "not pending";
   ShtagTable::note_send(tag, 2, true);
   ShtagTable::note_send(tag, 3, false);  // node 3 unreachable
@@ -84,7 +84,7 @@ TEST(shtag_table, AnnouncementBookkeeping) {
   ShtagTable::tidy(tag, {3, 5});
   EXPECT_EQ(tag.announced_to, std::vector<int32_t>{3});
   // All sends succeeded: nothing pending, nothing remembered.
-  Shtag ok{"y", 1, kActive, false, {}};
+  Shtag ok{"y", 1, kActive, false, {}, {}, {}};
   ShtagTable::note_send(ok, 2, true);
   ShtagTable::tidy(ok, {2});
   EXPECT_FALSE(ok.announce_pending);
